@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# The whole suite, as `make test` runs it:
+#   1. the tests that need no Odoo (tests/standalone), always;
+#   2. with Odoo 19: a fresh database copied from the cached dependency template, the addon
+#      installed into it (a warning or error in Odoo's log fails), then pytest-odoo on tests/,
+#      browser tours included when chromium is installed;
+#   3. with Odoo 19: install checks on a database with demo data (install, upgrade, uninstall),
+#      each with a clean log.
+# Ends with one line "total: N passed, N failed, N skipped". A missing Odoo skips 2 and 3 loudly;
+# a broken setup fails.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+REPORTS=$RUN/reports
+TEST_DB=clc_test_$$
+CHECK_DB=clc_check_$$
+passed=0 failed=0 skipped=0
+
+rm -rf "$REPORTS" "$RUN"/log/{install,install-demo,upgrade,uninstall}.log && mkdir -p "$REPORTS" "$RUN/log"
+
+fail_setup() { say "ERROR: $*"; summary; exit 1; }
+
+summary() {
+  printf '\ntotal: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+}
+
+# count_report FILE: adds a JUnit report's figures to the totals.
+count_report() {
+  local figures
+  figures=$("$VENV/bin/python" - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+tests = fail = skip = 0
+for suite in ET.parse(sys.argv[1]).getroot().iter("testsuite"):
+    tests += int(suite.get("tests", 0))
+    fail += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+    skip += int(suite.get("skipped", 0))
+print(tests - fail - skip, fail, skip)
+PY
+  ) || fail_setup "cannot read the test report $1"
+  read -r p f s <<<"$figures"
+  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+# run_pytest NAME ARGS...: runs pytest, counts its report; exit 5 (nothing collected) is a failure.
+run_pytest() {
+  local name=$1 rc; shift
+  "$VENV/bin/python" -m pytest -p no:cacheprovider --junitxml="$REPORTS/$name.xml" "$@"
+  rc=$?
+  case $rc in
+    0|1) count_report "$REPORTS/$name.xml" ;;
+    5) fail_setup "pytest collected no test in the $name phase" ;;
+    *) [ -f "$REPORTS/$name.xml" ] && count_report "$REPORTS/$name.xml"
+       fail_setup "pytest stopped with exit code $rc in the $name phase" ;;
+  esac
+}
+
+# check_log NAME LOG: a step of the install checks passes when its log has no warning or error.
+check_log() {
+  local name=$1 log=$2 bad
+  bad=$(grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$log")
+  if [ -z "$bad" ]; then
+    passed=$((passed + 1)); say "PASSED: $name"
+  else
+    failed=$((failed + 1)); say "FAILED: $name — Odoo logged:"; printf '%s\n' "$bad" | head -20 >&2
+  fi
+}
+
+# count_odoo_tests: how many Odoo tests exist, for the SKIPPED line when Odoo is missing.
+count_odoo_tests() {
+  python3 - "$ROOT/tests" <<'PY'
+import ast, pathlib, sys
+n = 0
+for path in pathlib.Path(sys.argv[1]).glob("test_*.py"):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+            n += 1
+print(n)
+PY
+}
+
+cleanup() {
+  [ -n "${KEEP_DB:-}" ] && return
+  [ -f "$RUN/pg.env" ] || return
+  (. "$RUN/pg.env"; dropdb --if-exists --force "$TEST_DB"; dropdb --if-exists --force "$CHECK_DB") 2>/dev/null
+}
+trap cleanup EXIT
+
+bash "$ROOT/.ci/venv.sh" || fail_setup "preparing .venv failed (see above)"
+
+say "== Tests without Odoo"
+run_pytest standalone "$ROOT/tests/standalone" -p no:odoo -q
+
+SRC=$(odoo_src || true)
+if [ -z "$SRC" ]; then
+  n=$(count_odoo_tests)
+  skipped=$((skipped + n + 3))
+  summary
+  printf 'SKIPPED: %d Odoo tests — Odoo 19 source not found (set ODOO_SRC)\n' "$((n + 3))"
+  exit $((failed > 0))
+fi
+
+say "== Odoo tests (Odoo from $SRC)"
+bash "$ROOT/.ci/pg.sh" start || fail_setup "no PostgreSQL"
+bash "$ROOT/.ci/db.sh" fresh "$TEST_DB" || fail_setup "creating the test database failed"
+. "$RUN/pg.env"
+odoo=("$VENV/bin/python" "$SRC/odoo-bin" -c "$RUN/odoo.conf" --stop-after-init --no-http)
+
+"${odoo[@]}" -d "$TEST_DB" -i customer_lifecycle --logfile="$RUN/log/install.log" ||
+  fail_setup "installing the addon failed: see $RUN/log/install.log"
+check_log "install on a database without demo data" "$RUN/log/install.log"
+
+http=()
+if command -v chromium >/dev/null || command -v google-chrome >/dev/null || command -v chromium-browser >/dev/null; then
+  http=(--odoo-http)
+fi
+run_pytest odoo "$ROOT/tests" --ignore="$ROOT/tests/standalone" -q \
+  --odoo-config="$RUN/odoo.conf" --odoo-database="$TEST_DB" --odoo-log-level=warn "${http[@]}"
+if [ ${#http[@]} = 0 ]; then
+  browser=$(grep -c 'skipped because it is an HttpCase' "$REPORTS/odoo.xml")
+  printf 'SKIPPED: %d browser tests — chromium not found (apt-get install chromium)\n' "$browser"
+fi
+
+say "== Install checks on a database with demo data"
+bash "$ROOT/.ci/db.sh" fresh "$CHECK_DB" demo || fail_setup "creating the demo database failed"
+if "${odoo[@]}" -d "$CHECK_DB" -i customer_lifecycle --logfile="$RUN/log/install-demo.log"; then
+  check_log "install with demo data" "$RUN/log/install-demo.log"
+  "${odoo[@]}" -d "$CHECK_DB" -u customer_lifecycle --logfile="$RUN/log/upgrade.log"
+  check_log "upgrade (-u)" "$RUN/log/upgrade.log"
+  "$VENV/bin/python" "$SRC/odoo-bin" shell -c "$RUN/odoo.conf" -d "$CHECK_DB" --no-http \
+    --logfile="$RUN/log/uninstall.log" >/dev/null <<'PY'
+env["ir.module.module"].search([("name", "=", "customer_lifecycle")]).button_immediate_uninstall()
+state = env["ir.module.module"].search([("name", "=", "customer_lifecycle")]).state
+if state != "uninstalled":
+    import logging
+    logging.getLogger("customer_lifecycle.checks").error("module state after uninstall: %s", state)
+PY
+  check_log "uninstall" "$RUN/log/uninstall.log"
+else
+  failed=$((failed + 3)); say "FAILED: install with demo data — see $RUN/log/install-demo.log"
+fi
+
+summary
+exit $((failed > 0))

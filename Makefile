@@ -1,0 +1,29 @@
+# The two commands a newcomer needs are `make demo` and `make test`; README.md documents the rest.
+SHELL := /bin/bash
+export RESET HTTP_PORT DEMO_DB ODOO_SRC KEEP_DB
+
+.PHONY: demo test stop lint shell venv wheel clean
+
+demo:  ## database lifecycle_demo with demo data, served on http://127.0.0.1:8069
+	@bash .ci/demo.sh
+
+test:  ## the whole suite; ends with one summary line
+	@bash .ci/test.sh
+
+stop:  ## stop what make demo / make test started
+	@bash .ci/stop.sh
+
+lint: venv  ## ruff, ruff format and pylint-odoo through pre-commit
+	@.venv/bin/pre-commit run --all-files --show-diff-on-failure
+
+shell:  ## Odoo shell on the demo database
+	@bash .ci/shell.sh
+
+venv:
+	@bash .ci/venv.sh
+
+wheel: venv  ## dist/odoo_addon_customer_lifecycle-<version>-py3-none-any.whl
+	@.venv/bin/pip wheel --quiet --no-deps --no-build-isolation . -w dist
+
+clean: stop  ## remove .run/ (databases of the private cluster included), dist/ and build/
+	rm -rf .run dist build *.egg-info

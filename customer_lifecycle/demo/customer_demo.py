@@ -1,0 +1,267 @@
+"""Demo customers and their sale orders, generated deterministically.
+
+About 200 commercial entities (Italian and Polish companies with a contact, and private people)
+and about 2,000 sale orders spread over the last three years, in a realistic mix: a few big
+accounts making most of the revenue, regular repeat buyers, one-time buyers, customers who stopped
+buying, prospects with open quotations, customers brought by other customers, and names nobody
+has contacted yet. The same seed gives the same customers and orders; dates are relative to the
+day of installation so that the mix still looks current in the demo.
+"""
+
+import random
+from datetime import datetime, time, timedelta
+
+from odoo import Command, api, fields, models
+
+SEED = 1907
+
+# fmt: off
+IT = {
+    "country": "base.it",
+    "phone": "+39 3{:02d} {:03d} {:04d}",
+    "first": [
+        "Marco", "Giulia", "Luca", "Francesca", "Alessandro", "Chiara", "Matteo", "Sara",
+        "Giovanni", "Elena", "Andrea", "Valentina", "Stefano", "Federica", "Paolo", "Martina",
+        "Davide", "Silvia", "Roberto", "Anna",
+    ],
+    "last": [
+        ("Rossi",) * 2, ("Russo",) * 2, ("Ferrari",) * 2, ("Esposito",) * 2, ("Bianchi",) * 2,
+        ("Romano",) * 2, ("Colombo",) * 2, ("Ricci",) * 2, ("Marino",) * 2, ("Greco",) * 2,
+        ("Bruno",) * 2, ("Gallo",) * 2, ("Conti",) * 2, ("De Luca",) * 2, ("Mancini",) * 2,
+        ("Costa",) * 2, ("Giordano",) * 2, ("Rizzo",) * 2, ("Lombardi",) * 2, ("Moretti",) * 2,
+    ],
+    "female": {"Giulia", "Francesca", "Chiara", "Sara", "Elena", "Valentina", "Federica",
+               "Martina", "Silvia", "Anna"},
+    "company": [
+        "Bar {last}", "Caffetteria {last}", "Pasticceria {last} S.n.c.", "Ristorante Da {first}",
+        "Hotel {last} S.r.l.", "Studio {last} & Associati", "{last} Uffici S.r.l.",
+        "Agriturismo {last}", "Officina {last} S.r.l.", "Tipografia {last}",
+    ],
+    "cities": [
+        ("Milano", "20121"), ("Roma", "00184"), ("Torino", "10121"), ("Bologna", "40121"),
+        ("Firenze", "50122"), ("Napoli", "80132"), ("Verona", "37121"), ("Bergamo", "24121"),
+        ("Padova", "35122"), ("Bari", "70121"),
+    ],
+    "streets": ["Via Roma", "Via Garibaldi", "Corso Italia", "Via Mazzini", "Via Cavour",
+                "Piazza del Duomo", "Via Verdi", "Viale Europa"],
+}
+PL = {
+    "country": "base.pl",
+    "phone": "+48 5{:02d} {:03d} {:03d}",
+    "first": [
+        "Piotr", "Anna", "Krzysztof", "Katarzyna", "Tomasz", "Magdalena", "Paweł", "Agnieszka",
+        "Michał", "Joanna", "Marcin", "Aleksandra", "Jakub", "Monika", "Łukasz", "Ewa",
+        "Grzegorz", "Barbara", "Adam", "Zofia",
+    ],
+    "last": [
+        ("Kowalski", "Kowalska"), ("Nowak", "Nowak"), ("Wiśniewski", "Wiśniewska"),
+        ("Wójcik", "Wójcik"), ("Kowalczyk", "Kowalczyk"), ("Kamiński", "Kamińska"),
+        ("Lewandowski", "Lewandowska"), ("Zieliński", "Zielińska"), ("Szymański", "Szymańska"),
+        ("Woźniak", "Woźniak"), ("Dąbrowski", "Dąbrowska"), ("Kozłowski", "Kozłowska"),
+        ("Jankowski", "Jankowska"), ("Mazur", "Mazur"), ("Kwiatkowski", "Kwiatkowska"),
+    ],
+    "female": {"Anna", "Katarzyna", "Magdalena", "Agnieszka", "Joanna", "Aleksandra", "Monika",
+               "Ewa", "Barbara", "Zofia"},
+    "company": [
+        "Kawiarnia {last}", "Restauracja {last}", "Cukiernia {last} s.c.",
+        "Hotel {last} Sp. z o.o.", "Biuro Rachunkowe {last}", "{last} Serwis Sp. z o.o.",
+        "Piekarnia {last}", "Kancelaria {last}", "Drukarnia {last} Sp. z o.o.", "Pensjonat {last}",
+    ],
+    "cities": [
+        ("Warszawa", "00-001"), ("Kraków", "30-001"), ("Wrocław", "50-001"), ("Poznań", "60-001"),
+        ("Gdańsk", "80-001"), ("Łódź", "90-001"), ("Lublin", "20-001"), ("Katowice", "40-001"),
+        ("Szczecin", "70-001"), ("Białystok", "15-001"),
+    ],
+    "streets": ["ul. Marszałkowska", "ul. Długa", "ul. Piłsudskiego", "ul. Mickiewicza",
+                "ul. Kościuszki", "ul. Słowackiego", "ul. Polna", "ul. Ogrodowa"],
+}
+
+# fmt: on
+
+# (internal reference, name, type, sales price, cost): coffee for bars, offices and hotels.
+PRODUCTS = [
+    ("CLC-ESP", "Espresso Machine Pro", "consu", 890.0, 610.0),
+    ("CLC-BEAN", "Coffee Beans, 1 kg", "consu", 24.0, 13.5),
+    ("CLC-CAPS", "Capsules, box of 100", "consu", 39.0, 21.0),
+    ("CLC-CUPS", "Porcelain Cups, set of 6", "consu", 45.0, 19.0),
+    ("CLC-GRND", "Burr Grinder", "consu", 320.0, 205.0),
+    ("CLC-MAINT", "Machine Maintenance Visit", "service", 120.0, 55.0),
+]
+
+# (archetype, how many, companies among them). Orders per archetype are drawn in _order_dates.
+MIX = [
+    ("big", 12, 12),  # big accounts: frequent, large orders, most of the revenue
+    ("regular", 58, 30),  # repeat buyers, every one to four months
+    ("one_time", 40, 8),  # bought once
+    ("lapsed", 30, 12),  # bought several times, then stopped a year or two ago
+    ("referred_buyer", 10, 3),  # brought by a customer, then bought
+    ("prospect", 20, 8),  # open quotations only
+    ("referral", 12, 2),  # brought by a customer, not bought yet
+    ("potential", 18, 5),  # never contacted
+]
+ASCII = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻàèéìòù ", "acelnoszzACELNOSZZaeeiou.")
+DAYS = 3 * 365
+
+
+class CustomerLifecycleDemo(models.AbstractModel):
+    _name = "customer.lifecycle.demo"
+    _description = "Customer Lifecycle Demo Data Generator"
+
+    @api.model
+    def _generate(self):
+        rng = random.Random(SEED)
+        today = fields.Date.context_today(self)
+        products = self._products()
+        salespeople = self.env.ref("base.user_admin")
+        if demo_user := self.env.ref("base.user_demo", raise_if_not_found=False):
+            salespeople |= demo_user
+        people = self._people(rng, salespeople)
+        self._referrals(rng, people)
+        self._orders(rng, people, products, today)
+
+    def _products(self):
+        """What the demo business sells. Created without an external id, like the customers and
+        their orders, so that uninstalling the addon leaves that history in place."""
+        Product = self.env["product.product"]
+        products = []
+        for code, name, kind, price, cost in PRODUCTS:
+            product = Product.search([("default_code", "=", code)], limit=1) or Product.create(
+                {
+                    "default_code": code,
+                    "name": name,
+                    "type": kind,
+                    "list_price": price,
+                    "standard_price": cost,
+                }
+            )
+            products.append(product)
+        return products
+
+    def _people(self, rng, salespeople):
+        """Create the customers; returns [(archetype, commercial partner)] in creation order."""
+        plan, vals_list = [], []
+        for archetype, count, companies in MIX:
+            for index in range(count):
+                country = IT if rng.random() < 0.55 else PL
+                plan.append(archetype)
+                vals_list.append(
+                    self._partner_vals(
+                        rng,
+                        country,
+                        is_company=index < companies,
+                        salesperson=rng.choice(salespeople),
+                    )
+                )
+        partners = self.env["res.partner"].create(vals_list)
+        return list(zip(plan, partners, strict=True))
+
+    def _partner_vals(self, rng, country, is_company, salesperson):
+        first = rng.choice(country["first"])
+        last = rng.choice(country["last"])[1 if first in country["female"] else 0]
+        city, zip_code = rng.choice(country["cities"])
+        person = f"{first} {last}"
+        login = f"{first}.{last}".lower().translate(ASCII)
+        vals = {
+            "street": f"{rng.choice(country['streets'])} {rng.randint(1, 120)}",
+            "city": city,
+            "zip": zip_code,
+            "country_id": self.env.ref(country["country"]).id,
+            "phone": country["phone"].format(
+                rng.randint(10, 99),
+                rng.randint(0, 999),
+                rng.randint(0, 9999 if country is IT else 999),
+            ),
+            "user_id": salesperson.id,
+        }
+        if not is_company:
+            return {**vals, "name": person, "email": f"{login}{rng.randint(1, 99)}@example.com"}
+        name = rng.choice(country["company"]).format(first=first, last=last)
+        domain = name.split(" ")[0].lower().translate(ASCII) + f"-{last.lower().translate(ASCII)}"
+        return {
+            **vals,
+            "name": name,
+            "is_company": True,
+            "email": f"info@{domain}.example.com",
+            "child_ids": [
+                Command.create({"name": person, "email": f"{login}@{domain}.example.com"})
+            ],
+        }
+
+    def _referrals(self, rng, people):
+        referrers = [partner for archetype, partner in people if archetype in ("big", "regular")]
+        for archetype, partner in people:
+            if archetype in ("referral", "referred_buyer"):
+                partner.lifecycle_referred_by_id = rng.choice(referrers[:20])
+
+    def _orders(self, rng, people, products, today):
+        """Quotations, confirmed and cancelled orders, each dated in the past."""
+        plans = []  # (partner, archetype, date, state)
+        for archetype, partner in people:
+            for day in self._order_days(rng, archetype):
+                if archetype == "prospect":
+                    state = "draft"
+                else:
+                    state = "cancel" if rng.random() < 0.04 else "sale"
+                plans.append((partner, archetype, today - timedelta(days=day), state))
+        plans.sort(key=lambda plan: plan[2])
+        Order = self.env["sale.order"].with_context(tracking_disable=True, mail_notrack=True)
+        orders = Order.create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "user_id": partner.user_id.id,
+                    "order_line": self._lines(rng, products, archetype),
+                }
+                for partner, archetype, _date, _state in plans
+            ]
+        )
+        states = [state for _partner, _archetype, _date, state in plans]
+        confirmed = Order.browse(
+            o.id for o, state in zip(orders, states, strict=True) if state != "draft"
+        )
+        confirmed.action_confirm()
+        Order.browse(
+            o.id for o, state in zip(orders, states, strict=True) if state == "cancel"
+        )._action_cancel()
+        # Confirming stamps today's date: put every order back on its own day.
+        for order, (_partner, _archetype, day, _state) in zip(orders, plans, strict=True):
+            order.date_order = datetime.combine(day, time(9)) + timedelta(
+                minutes=rng.randint(0, 540)
+            )
+
+    def _order_days(self, rng, archetype):
+        """Days before today on which this customer ordered, oldest first."""
+        if archetype == "potential":
+            return []
+        if archetype == "referral":  # some already asked for a quotation
+            return [rng.randint(3, 40)] if rng.random() < 0.3 else []
+        if archetype == "prospect":
+            return [rng.randint(1, 60)]
+        if archetype == "one_time":
+            return [rng.randint(5, DAYS)]
+        if archetype == "referred_buyer":
+            first = rng.randint(60, 400)
+            return [first, first - rng.randint(20, 50)] if rng.random() < 0.5 else [first]
+        gap, start, stop = {
+            "big": (rng.randint(9, 16), DAYS, rng.randint(1, 20)),
+            "regular": (rng.randint(25, 110), rng.randint(200, DAYS), rng.randint(1, 90)),
+            "lapsed": (rng.randint(30, 90), DAYS, rng.randint(420, 800)),
+        }[archetype]
+        days, day = [], start
+        while day > stop:
+            days.append(day)
+            day -= max(3, int(rng.gauss(gap, gap / 4)))
+        return days
+
+    def _lines(self, rng, products, archetype):
+        machine, beans, capsules, cups, grinder, maintenance = products
+        scale = rng.randint(6, 15) if archetype == "big" else 1
+        lines = [(rng.choice([beans, capsules]), rng.randint(2, 12) * scale)]
+        if rng.random() < 0.3:
+            lines.append((cups, rng.randint(1, 4)))
+        if rng.random() < 0.12:
+            lines.append((rng.choice([machine, grinder, maintenance]), 1))
+        return [
+            Command.create({"product_id": product.id, "product_uom_qty": qty})
+            for product, qty in lines
+        ]

@@ -1,0 +1,2 @@
+from . import customer_lifecycle_stage
+from . import res_partner

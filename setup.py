@@ -1,0 +1,58 @@
+"""Wheel `odoo-addon-customer_lifecycle`: installs the addon as `odoo.addons.customer_lifecycle`.
+
+`odoo` and `odoo.addons` are namespace packages, so nothing is shipped for them; Odoo finds the
+addon in site-packages with no addons_path change.
+"""
+
+import ast
+from pathlib import Path
+
+from setuptools import setup
+
+ADDON = "customer_lifecycle"
+HERE = Path(__file__).parent
+MANIFEST = ast.literal_eval((HERE / ADDON / "__manifest__.py").read_text())
+
+
+def _packages():
+    """Every Python package of the addon, named under odoo.addons."""
+    return [
+        "odoo.addons." + ".".join(init.parent.relative_to(HERE).parts)
+        for init in sorted((HERE / ADDON).rglob("__init__.py"))
+    ]
+
+
+def _data_files():
+    """Every non-Python file of the addon (views, data, security, i18n, static, readme), relative
+    to it: most of them sit in folders that are not Python packages."""
+    return sorted(
+        str(path.relative_to(HERE / ADDON))
+        for path in (HERE / ADDON).rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    )
+
+
+setup(
+    name=f"odoo-addon-{ADDON}",
+    version=MANIFEST["version"],
+    description=MANIFEST["summary"],
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    author=MANIFEST["author"],
+    license="LGPL-3.0-only",
+    python_requires=">=3.10",
+    packages=_packages(),
+    package_dir={f"odoo.addons.{ADDON}": ADDON},
+    package_data={f"odoo.addons.{ADDON}": _data_files()},
+    include_package_data=True,
+    install_requires=[
+        "odoo>=19.0a,<19.1dev",
+        *MANIFEST.get("external_dependencies", {}).get("python", []),
+    ],
+    classifiers=[
+        "Framework :: Odoo",
+        "Framework :: Odoo :: 19.0",
+        "Programming Language :: Python :: 3",
+    ],
+    zip_safe=False,
+)

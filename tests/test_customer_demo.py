@@ -1,0 +1,76 @@
+from collections import Counter
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import LifecycleCase
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerDemo(LifecycleCase):
+    """The demo generator gives a funnel worth looking at, the same way every time."""
+
+    def _generate(self):
+        Partner = self.env["res.partner"]
+        Order = self.env["sale.order"]
+        known_partners, known_orders = Partner.search([]), Order.search([])
+        self.env["customer.lifecycle.demo"]._generate()
+        return Partner.search([]) - known_partners, Order.search([]) - known_orders
+
+    def test_mix_of_customers_and_orders(self):
+        partners, orders = self._generate()
+        customers = partners.filtered(lambda p: not p.parent_id)
+        self.assertEqual(len(customers), 200)
+        self.assertTrue(customers.filtered("is_company").child_ids, "companies have a contact")
+        countries = Counter(p.country_id.code for p in customers)
+        self.assertEqual(set(countries), {"IT", "PL"})
+        self.assertGreater(min(countries.values()), 60)
+
+        confirmed = orders.filtered(lambda o: o.state == "sale")
+        self.assertTrue(1800 <= len(confirmed) <= 2300, len(confirmed))
+        self.assertTrue(orders.filtered(lambda o: o.state == "cancel"))
+        today = fields.Date.context_today(self.env.user)
+        oldest = min(confirmed.mapped("date_order")).date()
+        self.assertGreater((today - oldest).days, 2.5 * 365, "three years of history")
+        self.assertLessEqual(max(confirmed.mapped("date_order")).date(), today)
+
+        per_customer = Counter(o.partner_id.commercial_partner_id.id for o in confirmed)
+        counts = [per_customer.get(p.id, 0) for p in customers]
+        self.assertGreaterEqual(sum(1 for n in counts if n == 1), 30, "one-time buyers")
+        self.assertGreaterEqual(sum(1 for n in counts if n >= 2), 80, "repeat buyers")
+        self.assertGreaterEqual(sum(1 for n in counts if n == 0), 30, "never bought")
+
+        last_order = {}
+        for order in confirmed:
+            partner = order.partner_id.commercial_partner_id
+            last_order[partner] = max(last_order.get(partner, order.date_order), order.date_order)
+        lapsed = [p for p, d in last_order.items() if today - d.date() > timedelta(days=400)]
+        self.assertGreaterEqual(len(lapsed), 20, "customers who stopped buying")
+
+        quoted = orders.filtered(lambda o: o.state == "draft").partner_id.commercial_partner_id
+        quotations_only = quoted.filtered(lambda p: per_customer.get(p.id, 0) == 0)
+        self.assertGreaterEqual(len(quotations_only), 15, "prospects with open quotations")
+        self.assertGreaterEqual(len(customers.filtered("lifecycle_referred_by_id")), 20)
+
+        revenue = Counter()
+        for order in confirmed:
+            revenue[order.partner_id.commercial_partner_id.id] += order.amount_untaxed
+        top_tenth = sum(amount for _p, amount in revenue.most_common(len(customers) // 10))
+        self.assertGreater(top_tenth / sum(revenue.values()), 0.5, "a few big accounts")
+
+    def test_same_customers_every_time(self):
+        runs = []
+        for _run in range(2):
+            with self.env.cr.savepoint() as savepoint:
+                partners, orders = self._generate()
+                runs.append(
+                    (
+                        partners.mapped("name"),
+                        partners.mapped("phone"),
+                        [(o.partner_id.name, o.state, o.amount_untaxed) for o in orders],
+                    )
+                )
+                savepoint.rollback()
+            self.env.invalidate_all()
+        self.assertEqual(runs[0], runs[1])
