@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export RESET HTTP_PORT DEMO_DB ODOO_SRC KEEP_DB
 
-.PHONY: demo test stop lint shell venv wheel clean
+.PHONY: demo test stop lint shell venv wheel pot clean
 
 demo:  ## database lifecycle_demo with demo data, served on http://127.0.0.1:8069
 	@bash .ci/demo.sh
@@ -27,3 +27,6 @@ wheel: venv  ## dist/odoo_addon_customer_lifecycle-<version>-py3-none-any.whl
 
 clean: stop  ## remove .run/ (databases of the private cluster included), dist/ and build/
 	rm -rf .run dist build *.egg-info
+
+pot: venv  ## regenerate customer_lifecycle/i18n/customer_lifecycle.pot from a fresh install
+	@bash .ci/pot.sh

@@ -20,9 +20,8 @@ die() { say "ERROR: $*"; exit 1; }
 # from the official release when a network allows it.
 odoo_src() {
   local src=${ODOO_SRC:-$DEFAULT_ODOO_SRC}
-  if is_odoo19 "$src"; then printf '%s\n' "$src"; return; fi
-  [ -n "${ODOO_SRC:-}" ] && return
-  download_odoo "$src" && is_odoo19 "$src" && printf '%s\n' "$src"
+  if is_odoo19 "$src"; then printf '%s\n' "$src"; return 0; fi
+  [ -z "${ODOO_SRC:-}" ] && download_odoo "$src" && is_odoo19 "$src" && printf '%s\n' "$src"
 }
 
 is_odoo19() {

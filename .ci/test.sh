@@ -94,8 +94,8 @@ SRC=$(odoo_src || true)
 if [ -z "$SRC" ]; then
   n=$(count_odoo_tests)
   skipped=$((skipped + n + 3))
-  summary
   printf 'SKIPPED: %d Odoo tests — Odoo 19 source not found (set ODOO_SRC)\n' "$((n + 3))"
+  summary
   exit $((failed > 0))
 fi
 

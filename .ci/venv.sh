@@ -10,8 +10,8 @@ set -euo pipefail
 src=$(odoo_src || true)
 py=${PYTHON:-python3}
 
-key=$( { "$py" --version; cat "$ROOT/.ci/requirements-tools.txt" "$ROOT/setup.py";
-         echo "$src"; [ -n "$src" ] && cat "$src/requirements.txt"; } 2>&1 | sha1sum | cut -c1-16)
+key=$( { "$py" --version; cat "$ROOT/.ci/requirements-tools.txt";
+         echo "$src"; if [ -n "$src" ]; then cat "$src/requirements.txt"; fi; } 2>&1 | sha1sum | cut -c1-16)
 stamp=$VENV/.stamp
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then exit 0; fi
 
@@ -20,8 +20,11 @@ say "Preparing $VENV ${src:+with Odoo from $src}"
 pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" --upgrade pip setuptools wheel
 "${pip[@]}" -r "$ROOT/.ci/requirements-tools.txt"
+site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 
-if [ -n "$src" ]; then
+if [ -z "$src" ]; then
+  rm -f "$site/odoo-src.pth"  # no Odoo: the venv must not pretend to have one
+else
   # Odoo pins per Python version; some of its 3.11 pins (cbor2 5.4.2, ...) no longer build, while
   # the pins it gives for 3.12 install on 3.11. python-ldap is left out: it needs LDAP headers and
   # only auth_ldap uses it.
@@ -41,7 +44,6 @@ for line in open(sys.argv[1]):
     print(req)
 PY
   "${pip[@]}" -r "$VENV/odoo-requirements.txt"
-  site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
   printf '%s\n' "$src" > "$site/odoo-src.pth"
   "$VENV/bin/python" -c 'import odoo.release as r; assert r.version_info[:2] == (19, 0), r.version_info'
 fi

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# make pot: installs the addon into a scratch database and exports its translation template.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+SRC=$(odoo_src) || { odoo_missing_message; exit 1; }
+DB=clc_pot_$$
+bash "$ROOT/.ci/pg.sh" start
+bash "$ROOT/.ci/db.sh" fresh "$DB"
+# shellcheck disable=SC1091
+. "$RUN/pg.env"
+trap 'dropdb --if-exists --force "$DB"' EXIT
+"$VENV/bin/python" "$SRC/odoo-bin" -c "$RUN/odoo.conf" -d "$DB" -i customer_lifecycle \
+  --stop-after-init --no-http --logfile="$RUN/log/pot.log"
+"$VENV/bin/python" "$SRC/odoo-bin" i18n export -c "$RUN/odoo.conf" -d "$DB" customer_lifecycle \
+  >>"$RUN/log/pot.log" 2>&1
+say "Wrote customer_lifecycle/i18n/customer_lifecycle.pot"
