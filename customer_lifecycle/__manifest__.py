@@ -17,14 +17,19 @@
     "data": [
         "security/res_groups.xml",
         "security/ir.model.access.csv",
+        "data/mail_activity_type_data.xml",
         "data/lifecycle_stage_data.xml",
+        "data/ir_cron_data.xml",
         "views/lifecycle_stage_views.xml",
+        "views/customer_lifecycle_history_views.xml",
+        "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
         "views/customer_lifecycle_menus.xml",
     ],
     "demo": [
         "demo/customer_demo.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "assets": {
         "web.assets_tests": ["customer_lifecycle/static/tests/tours/*.js"],
     },

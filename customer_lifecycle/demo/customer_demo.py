@@ -191,7 +191,9 @@ class CustomerLifecycleDemo(models.AbstractModel):
         referrers = [partner for archetype, partner in people if archetype in ("big", "regular")]
         for archetype, partner in people:
             if archetype in ("referral", "referred_buyer"):
-                partner.lifecycle_referred_by_id = rng.choice(referrers[:20])
+                partner.with_context(lifecycle_defer=True).lifecycle_referred_by_id = rng.choice(
+                    referrers[:20]
+                )
 
     def _orders(self, rng, people, products, today):
         """Quotations, confirmed and cancelled orders, each dated in the past."""
@@ -204,7 +206,10 @@ class CustomerLifecycleDemo(models.AbstractModel):
                     state = "cancel" if rng.random() < 0.04 else "sale"
                 plans.append((partner, archetype, today - timedelta(days=day), state))
         plans.sort(key=lambda plan: plan[2])
-        Order = self.env["sale.order"].with_context(tracking_disable=True, mail_notrack=True)
+        # lifecycle_defer: one computation after loading (the install's), not one per order.
+        Order = self.env["sale.order"].with_context(
+            tracking_disable=True, mail_notrack=True, lifecycle_defer=True
+        )
         orders = Order.create(
             [
                 {

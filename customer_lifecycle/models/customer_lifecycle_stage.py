@@ -38,6 +38,29 @@ class CustomerLifecycleStage(models.Model):
         help="A short instruction shown to the sales rep for customers in this stage.",
     )
 
+    rotting_threshold_days = fields.Integer(
+        string="Days Before Stale",
+        help="A customer left this many days in the stage shows as stale; 0 = never.",
+    )
+    # The playbook: what to schedule for the customer's salesperson on entering the stage.
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Activity to Schedule",
+        domain="['|', ('res_model', '=', False), ('res_model', '=', 'res.partner')]",
+        help="Scheduled on every customer entering this stage.",
+    )
+    activity_delay_days = fields.Integer(
+        string="Due After (Days)",
+        help="Days between entering the stage and the activity's due date.",
+    )
+    activity_summary = fields.Char(string="Activity Summary", translate=True)
+    activity_user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        domain="[('share', '=', False)]",
+        help="Who gets the activity; empty = the customer's salesperson.",
+    )
+
     _code_uniq = models.Constraint(
         "UNIQUE(code)",
         "Each lifecycle rule has exactly one stage: this code is already used by another stage.",

@@ -1,9 +1,140 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..tools.lifecycle_rules import RFM_SEGMENTS
+
+HEALTH = [("on_track", "On Track"), ("due", "Due"), ("overdue", "Overdue")]
+VALUE_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
+
+# The values the engine computes per commercial entity, mirrored on its contacts.
+METRIC_FIELDS = (
+    "lifecycle_order_count",
+    "lifecycle_first_order_date",
+    "lifecycle_last_order_date",
+    "lifecycle_last_quotation_date",
+    "lifecycle_revenue_total",
+    "lifecycle_revenue_12m",
+    "lifecycle_avg_order_value",
+    "lifecycle_mean_interval",
+    "lifecycle_median_interval",
+    "lifecycle_next_order_date",
+    "lifecycle_health",
+    "lifecycle_margin",
+    "lifecycle_margin_percent",
+    "lifecycle_discount_percent",
+    "lifecycle_cancel_rate",
+    "lifecycle_referrals_converted",
+)
+# Scores that depend on the whole customer base: only the full run writes them.
+SCORE_FIELDS = (
+    "rfm_recency",
+    "rfm_frequency",
+    "rfm_monetary",
+    "rfm_segment",
+    "rfm_segment_previous",
+    "rfm_segment_date",
+    "lifecycle_value_class",
+)
+STAGE_FIELDS = ("lifecycle_stage_id", "lifecycle_stage_date", "lifecycle_stage_manual")
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "mail.tracking.duration.mixin"]
+    _track_duration_field = "lifecycle_stage_id"
+
+    lifecycle_stage_id = fields.Many2one(
+        "customer.lifecycle.stage",
+        string="Lifecycle Stage",
+        tracking=True,
+        index=True,
+        ondelete="restrict",
+        copy=False,
+        group_expand="_read_group_lifecycle_stage_ids",
+    )
+    lifecycle_stage_date = fields.Datetime(string="In Stage Since", copy=False, readonly=True)
+    # The name Odoo's rotting feature (mail.tracking.duration.mixin) reads; not stored.
+    date_last_stage_update = fields.Datetime(
+        string="Last Stage Update", related="lifecycle_stage_date"
+    )
+    lifecycle_stage_manual = fields.Boolean(
+        string="Stage Set by Hand",
+        copy=False,
+        readonly=True,
+        help="A user chose this stage. It holds until an order, a quotation or the lost "
+        "threshold comes after that move.",
+    )
+    lifecycle_history_ids = fields.One2many(
+        "customer.lifecycle.history", "partner_id", string="Stage History", readonly=True
+    )
+    lifecycle_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_lifecycle_currency_id", string="Lifecycle Currency"
+    )
+
+    lifecycle_order_count = fields.Integer(string="Confirmed Orders", readonly=True, copy=False)
+    lifecycle_first_order_date = fields.Date(string="First Order", readonly=True, copy=False)
+    lifecycle_last_order_date = fields.Date(string="Last Order", readonly=True, copy=False)
+    lifecycle_last_quotation_date = fields.Date(string="Last Quotation", readonly=True, copy=False)
+    lifecycle_revenue_total = fields.Monetary(
+        string="Lifetime Revenue",
+        currency_field="lifecycle_currency_id",
+        readonly=True,
+        copy=False,
+        help="Untaxed total of the confirmed orders, in company currency.",
+    )
+    lifecycle_revenue_12m = fields.Monetary(
+        string="12-Month Revenue",
+        currency_field="lifecycle_currency_id",
+        readonly=True,
+        copy=False,
+        aggregator="sum",
+    )
+    lifecycle_avg_order_value = fields.Monetary(
+        string="Average Order", currency_field="lifecycle_currency_id", readonly=True, copy=False
+    )
+    lifecycle_mean_interval = fields.Float(
+        string="Mean Days Between Orders", digits=(16, 1), readonly=True, copy=False
+    )
+    lifecycle_median_interval = fields.Float(
+        string="Median Days Between Orders", digits=(16, 1), readonly=True, copy=False
+    )
+    lifecycle_next_order_date = fields.Date(string="Next Order Expected", readonly=True, copy=False)
+    lifecycle_health = fields.Selection(HEALTH, string="Health", readonly=True, copy=False)
+    lifecycle_margin = fields.Monetary(
+        string="Margin", currency_field="lifecycle_currency_id", readonly=True, copy=False
+    )
+    lifecycle_margin_percent = fields.Float(
+        string="Margin (%)", digits=(16, 1), readonly=True, copy=False
+    )
+    lifecycle_discount_percent = fields.Float(
+        string="Average Discount (%)", digits=(16, 1), readonly=True, copy=False
+    )
+    lifecycle_cancel_rate = fields.Float(
+        string="Cancelled Orders (%)", digits=(16, 1), readonly=True, copy=False
+    )
+    lifecycle_referrals_converted = fields.Integer(
+        string="Referrals Who Bought", readonly=True, copy=False
+    )
+    rfm_recency = fields.Integer(string="Recency Score", readonly=True, copy=False)
+    rfm_frequency = fields.Integer(string="Frequency Score", readonly=True, copy=False)
+    rfm_monetary = fields.Integer(string="Monetary Score", readonly=True, copy=False)
+    rfm_segment = fields.Selection(
+        list(RFM_SEGMENTS), string="RFM Segment", readonly=True, copy=False, index=True
+    )
+    rfm_segment_previous = fields.Selection(
+        list(RFM_SEGMENTS), string="Previous RFM Segment", readonly=True, copy=False
+    )
+    rfm_segment_date = fields.Date(string="RFM Segment Since", readonly=True, copy=False)
+    lifecycle_value_class = fields.Selection(
+        VALUE_CLASSES,
+        string="Value Class",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="A: the customers making the first 80% of revenue; B: the next 15%; C: the rest "
+        "(cut-offs in the settings).",
+    )
 
     lifecycle_referred_by_id = fields.Many2one(
         "res.partner",
@@ -16,9 +147,152 @@ class ResPartner(models.Model):
         "res.partner", "lifecycle_referred_by_id", string="Referrals", readonly=True
     )
 
+    def _compute_lifecycle_currency_id(self):
+        self.lifecycle_currency_id = self.env.company.currency_id
+
+    @api.model
+    def _read_group_lifecycle_stage_ids(self, stages, domain):
+        return stages.search([])
+
     @api.constrains("lifecycle_referred_by_id")
     def _check_lifecycle_referral_cycle(self):
         if self._has_cycle("lifecycle_referred_by_id"):
             raise ValidationError(
                 self.env._("A customer cannot be referred, directly or through others, by itself.")
             )
+
+    # -- Stage changes ------------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A new customer starts as potential. No field default: when the module is installed,
+        # existing partners get their first stage from the computation, not a blanket one.
+        potential = self.env.ref("customer_lifecycle.stage_potential", raise_if_not_found=False)
+        now = fields.Datetime.now()
+        for vals in vals_list:
+            if potential and not vals.get("parent_id") and not vals.get("lifecycle_stage_id"):
+                vals.setdefault("lifecycle_stage_id", potential.id)
+                vals.setdefault("lifecycle_stage_date", now)
+        partners = super().create(vals_list)
+        partners.filtered("parent_id")._lifecycle_copy_from_commercial()
+        return partners
+
+    def write(self, vals):
+        if "lifecycle_stage_id" not in vals:
+            result = super().write(vals)
+            if "lifecycle_referred_by_id" in vals or "parent_id" in vals:
+                self._lifecycle_after_evidence("manual")
+            return result
+        return self._lifecycle_write_stage(vals)
+
+    def _lifecycle_write_stage(self, vals):
+        """A stage change: by the engine (context lifecycle_trigger) or by hand."""
+        stage = self.env["customer.lifecycle.stage"].browse(vals["lifecycle_stage_id"])
+        context = self.env.context
+        by_engine = "lifecycle_trigger" in context
+        trigger = context.get("lifecycle_trigger") or (
+            "import" if context.get("import_file") else "manual"
+        )
+        reason = context.get("lifecycle_reason")
+        if not by_engine and stage.code == "lost" and not reason:
+            raise UserError(
+                self.env._("Moving a customer to %(stage)s needs a reason.", stage=stage.name)
+            )
+        # A contact's stage is its company's: a move on a contact moves the company.
+        contacts = self.filtered(lambda p: p.commercial_partner_id != p)
+        if contacts:
+            if other_vals := {k: v for k, v in vals.items() if k not in STAGE_FIELDS}:
+                super(ResPartner, contacts).write(other_vals)
+            return ((self - contacts) | contacts.commercial_partner_id)._lifecycle_write_stage(vals)
+        moving = self.filtered(lambda p: p.lifecycle_stage_id != stage)
+        previous = {partner.id: partner.lifecycle_stage_id for partner in moving}
+        vals = {
+            **vals,
+            "lifecycle_stage_date": fields.Datetime.now(),
+            "lifecycle_stage_manual": not by_engine,
+        }
+        result = super().write(vals)
+        if moving:
+            self.env["customer.lifecycle.history"].sudo().create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "stage_from_id": previous[partner.id].id,
+                        "stage_to_id": stage.id,
+                        "trigger": trigger,
+                        "reason": reason,
+                    }
+                    for partner in moving
+                ]
+            )
+            moving._lifecycle_sync_contacts()
+            moving._lifecycle_schedule_playbook(stage, previous)
+        return result
+
+    def _lifecycle_after_evidence(self, trigger):
+        """New evidence on these partners (a referrer set, a contact moved): re-evaluate them."""
+        self.env["customer.lifecycle.engine"]._recompute_partners(self, trigger)
+
+    def _lifecycle_copy_from_commercial(self):
+        """Contacts show their commercial entity's lifecycle values."""
+        self.commercial_partner_id._lifecycle_sync_contacts()
+
+    def _lifecycle_sync_contacts(self):
+        """Copy the lifecycle values of these commercial entities onto their contacts, in SQL:
+        no tracking or history on contacts, whose lifecycle is their company's."""
+        names = STAGE_FIELDS + METRIC_FIELDS + SCORE_FIELDS
+        self.flush_recordset(list(names))
+        columns = SQL(", ").join(SQL.identifier(name) for name in names)
+        values = SQL(", ").join(SQL.identifier("c", name) for name in names)
+        self.env.cr.execute(
+            SQL(
+                """UPDATE res_partner p SET (%(columns)s) = ROW(%(values)s)
+                     FROM res_partner c
+                    WHERE c.id = p.commercial_partner_id AND p.id != c.id
+                      AND c.id = ANY(%(ids)s)""",
+                columns=columns,
+                values=values,
+                ids=self.ids,
+            )
+        )
+        self.invalidate_model(list(names))
+
+    def _lifecycle_schedule_playbook(self, stage, previous):
+        """Schedule the stage's activity on every partner entering it; when a referral buys for
+        the first time, thank its referrer."""
+        today = fields.Date.context_today(self)
+        Activity = self.env["mail.activity"].sudo()
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        vals_list = []
+        if stage.activity_type_id:
+            for partner in self:
+                vals_list.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": partner.id,
+                        "activity_type_id": stage.activity_type_id.id,
+                        "summary": stage.activity_summary or stage.activity_type_id.summary,
+                        "date_deadline": fields.Date.add(today, days=stage.activity_delay_days),
+                        "user_id": (stage.activity_user_id or partner.user_id or self.env.user).id,
+                    }
+                )
+        thank = self.env.ref("customer_lifecycle.activity_type_thank_referrer")
+        if stage.code in ("buyer", "customer", "fan"):
+            for partner in self:
+                referrer = partner.lifecycle_referred_by_id
+                if referrer and previous[partner.id].code == "referral":
+                    vals_list.append(
+                        {
+                            "res_model_id": model_id,
+                            "res_id": referrer.id,
+                            "activity_type_id": thank.id,
+                            "summary": self.env._(
+                                "Thank %(referrer)s for bringing %(customer)s",
+                                referrer=referrer.name,
+                                customer=partner.name,
+                            ),
+                            "date_deadline": today,
+                            "user_id": (referrer.user_id or self.env.user).id,
+                        }
+                    )
+        Activity.create(vals_list)

@@ -69,3 +69,139 @@ def stage_for(
     if showed_interest:
         return "prospect"
     return "potential"
+
+
+# -- Health -----------------------------------------------------------------------------------
+
+HEALTH_DUE_FACTOR = 1.0  # past the expected interval: due for the next order
+HEALTH_OVERDUE_FACTOR = 2.0  # past twice the expected interval: overdue
+
+
+def health(days_since_last_order, expected_days):
+    """'on_track', 'due' or 'overdue' for a customer who ordered; None for one who never did."""
+    if days_since_last_order is None or expected_days is None:
+        return None
+    if days_since_last_order > HEALTH_OVERDUE_FACTOR * expected_days:
+        return "overdue"
+    if days_since_last_order > HEALTH_DUE_FACTOR * expected_days:
+        return "due"
+    return "on_track"
+
+
+# -- RFM --------------------------------------------------------------------------------------
+
+
+def quintile_scores(values):
+    """Scores 1-5 by quintile of each value in ``values`` (higher value, higher score).
+
+    Equal values always share a score: the score of a value is decided by how many values are
+    strictly smaller, ``1 + floor(5 * smaller / n)``. A plain NTILE would split a tie across
+    buckets, which is wrong when most customers bought exactly once. The SQL engine uses the same
+    formula with ``rank()``.
+    """
+    ordered = sorted(values)
+    n = len(ordered)
+    smaller = {}
+    for position, value in enumerate(ordered):
+        smaller.setdefault(value, position)
+    return [1 + (5 * smaller[value]) // n for value in values]
+
+
+# Segment codes with their labels, in the order a manager reads them.
+RFM_SEGMENTS = (
+    ("champions", "Champions"),
+    ("loyal", "Loyal"),
+    ("potential_loyalist", "Potential Loyalist"),
+    ("new", "New Customers"),
+    ("promising", "Promising"),
+    ("need_attention", "Need Attention"),
+    ("about_to_sleep", "About to Sleep"),
+    ("at_risk", "At Risk"),
+    ("cannot_lose", "Cannot Lose Them"),
+    ("hibernating", "Hibernating"),
+    ("lost", "Lost"),
+)
+
+# Each segment as the cells it covers on the grid recency (R) x frequency-and-monetary (FM),
+# FM being the mean of F and M rounded half up. The test walks all 125 (R, F, M) cells and finds
+# exactly one segment for each.
+RFM_SEGMENT_CELLS = {
+    "champions": {(5, 4), (5, 5), (4, 5)},
+    "loyal": {(4, 4), (3, 4), (3, 5)},
+    "potential_loyalist": {(5, 2), (5, 3), (4, 2), (4, 3)},
+    "new": {(5, 1)},
+    "promising": {(4, 1)},
+    "need_attention": {(3, 3)},
+    "about_to_sleep": {(3, 1), (3, 2)},
+    "at_risk": {(2, 3), (2, 4), (1, 3), (1, 4)},
+    "cannot_lose": {(2, 5), (1, 5)},
+    "hibernating": {(2, 1), (2, 2)},
+    "lost": {(1, 1), (1, 2)},
+}
+
+# The segment that, for a repeat customer, makes a fan.
+TOP_RFM_SEGMENT = "champions"
+
+
+def rfm_fm(frequency, monetary):
+    """The combined frequency-and-monetary score: the mean of F and M, rounded half up."""
+    return (frequency + monetary + 1) // 2
+
+
+def rfm_segment(recency, frequency, monetary):
+    """The named segment of a cell of scores 1-5."""
+    cell = (recency, rfm_fm(frequency, monetary))
+    for code, cells in RFM_SEGMENT_CELLS.items():
+        if cell in cells:
+            return code
+    raise ValueError(f"RFM scores out of range: {recency}, {frequency}, {monetary}")
+
+
+# -- Value class (Pareto / ABC) ---------------------------------------------------------------
+
+
+def value_classes(revenues, class_a_percent=80.0, class_b_percent=95.0):
+    """'A', 'B' or 'C' for each revenue.
+
+    Customers are taken from the largest revenue down (equal revenues in the given order); a
+    customer is A while the revenue of the customers before it is under class_a_percent of the
+    total, so the customer that crosses the line is still A; B likewise up to class_b_percent;
+    the rest and anyone without revenue are C.
+    """
+    total = sum(r for r in revenues if r > 0)
+    classes = ["C"] * len(revenues)
+    if total <= 0:
+        return classes
+    running = 0.0
+    for index in sorted(range(len(revenues)), key=lambda i: -revenues[i]):
+        revenue = revenues[index]
+        if revenue <= 0:
+            break
+        share_before = 100.0 * running / total
+        classes[index] = (
+            "A"
+            if share_before < class_a_percent
+            else "B"
+            if share_before < class_b_percent
+            else "C"
+        )
+        running += revenue
+    return classes
+
+
+# -- Settings ---------------------------------------------------------------------------------
+
+
+def settings_errors(
+    *, lost_factor, min_lost_days, default_interval, fan_referrals, rfm_months, class_a, class_b
+):
+    """The settings that cannot be used, as codes (the Odoo side words the message)."""
+    checks = {
+        "lost_factor": lost_factor > 1,
+        "min_lost_days": min_lost_days >= 0,
+        "default_interval": default_interval >= 1,
+        "fan_referrals": fan_referrals >= 1,
+        "rfm_months": rfm_months >= 0,
+        "class_cutoffs": 0 < class_a < class_b <= 100,
+    }
+    return [code for code, ok in checks.items() if not ok]

@@ -22,11 +22,17 @@ def addon_models():
                 continue
             if not any(isinstance(b, ast.Attribute) and b.attr == "Model" for b in cls.bases):
                 continue
-            for node in cls.body:
-                if isinstance(node, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id == "_name" for t in node.targets
-                ):
-                    names.add(node.value.value)
+            attrs = {
+                t.id: ast.literal_eval(node.value)
+                for node in cls.body
+                if isinstance(node, ast.Assign)
+                for t in node.targets
+                if isinstance(t, ast.Name) and t.id in ("_name", "_inherit")
+            }
+            inherited = attrs.get("_inherit", [])
+            inherited = [inherited] if isinstance(inherited, str) else inherited
+            if "_name" in attrs and attrs["_name"] not in inherited:  # not an extension
+                names.add(attrs["_name"])
     return names
 
 

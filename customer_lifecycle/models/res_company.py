@@ -1,0 +1,94 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools.lifecycle_rules import settings_errors
+
+SETTING_FIELDS = (
+    "lifecycle_lost_factor",
+    "lifecycle_min_lost_days",
+    "lifecycle_default_interval",
+    "lifecycle_fan_referrals",
+    "lifecycle_rfm_months",
+    "lifecycle_class_a_percent",
+    "lifecycle_class_b_percent",
+)
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    lifecycle_lost_factor = fields.Float(
+        string="Lost Factor",
+        default=3.0,
+        help="A customer who bought before is lost when the days since the last order exceed "
+        "this factor times the usual interval between orders (and the minimum below).",
+    )
+    lifecycle_min_lost_days = fields.Integer(
+        string="Minimum Days Before Lost",
+        default=180,
+        help="Nobody is lost earlier than this many days after the last order.",
+    )
+    lifecycle_default_interval = fields.Integer(
+        string="Default Interval (Days)",
+        default=90,
+        help="Expected days between orders when neither the customer nor the company has "
+        "enough repeat orders to tell.",
+    )
+    lifecycle_fan_referrals = fields.Integer(
+        string="Referrals Making a Fan",
+        default=3,
+        help="Customers who brought this many buying customers become fans.",
+    )
+    lifecycle_rfm_months = fields.Integer(
+        string="RFM Window (Months)",
+        default=24,
+        help="Frequency and monetary scores count the orders of this many months; 0 = all time.",
+    )
+    lifecycle_class_a_percent = fields.Float(
+        string="Class A Cut-off (%)",
+        default=80.0,
+        help="Class A: the customers making the first part of the revenue, up to this share.",
+    )
+    lifecycle_class_b_percent = fields.Float(
+        string="Class B Cut-off (%)",
+        default=95.0,
+        help="Class B: the next customers, up to this share of revenue. The rest is class C.",
+    )
+    # Written by the nightly computation: what the stage rules use between two runs.
+    lifecycle_median_interval = fields.Float(
+        string="Median Interval of Repeat Customers (Days)", readonly=True
+    )
+    lifecycle_last_run = fields.Datetime(string="Last Lifecycle Computation", readonly=True)
+
+    @api.constrains(*SETTING_FIELDS)
+    def _check_lifecycle_settings(self):
+        messages = {
+            "lost_factor": self.env._(
+                "The lost factor must be greater than 1: a customer is lost only after waiting "
+                "longer than their usual interval between orders."
+            ),
+            "min_lost_days": self.env._("The minimum days before lost cannot be negative."),
+            "default_interval": self.env._(
+                "The default interval between orders must be at least 1 day."
+            ),
+            "fan_referrals": self.env._(
+                "The number of converted referrals that makes a fan must be at least 1."
+            ),
+            "rfm_months": self.env._("The RFM window cannot be negative (0 means all time)."),
+            "class_cutoffs": self.env._(
+                "The value-class cut-offs must be between 0 and 100 with class A below class B "
+                "(for example 80 and 95)."
+            ),
+        }
+        for company in self:
+            errors = settings_errors(
+                lost_factor=company.lifecycle_lost_factor,
+                min_lost_days=company.lifecycle_min_lost_days,
+                default_interval=company.lifecycle_default_interval,
+                fan_referrals=company.lifecycle_fan_referrals,
+                rfm_months=company.lifecycle_rfm_months,
+                class_a=company.lifecycle_class_a_percent,
+                class_b=company.lifecycle_class_b_percent,
+            )
+            if errors:
+                raise ValidationError("\n".join(messages[code] for code in errors))

@@ -1,0 +1,26 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    lifecycle_lost_factor = fields.Float(related="company_id.lifecycle_lost_factor", readonly=False)
+    lifecycle_min_lost_days = fields.Integer(
+        related="company_id.lifecycle_min_lost_days", readonly=False
+    )
+    lifecycle_default_interval = fields.Integer(
+        related="company_id.lifecycle_default_interval", readonly=False
+    )
+    lifecycle_fan_referrals = fields.Integer(
+        related="company_id.lifecycle_fan_referrals", readonly=False
+    )
+    lifecycle_rfm_months = fields.Integer(related="company_id.lifecycle_rfm_months", readonly=False)
+    lifecycle_class_a_percent = fields.Float(
+        related="company_id.lifecycle_class_a_percent", readonly=False
+    )
+    lifecycle_class_b_percent = fields.Float(
+        related="company_id.lifecycle_class_b_percent", readonly=False
+    )
+
+    def action_lifecycle_recompute_now(self):
+        return self.env["customer.lifecycle.engine"].action_recompute_now()

@@ -1,0 +1,287 @@
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from odoo.addons.customer_lifecycle.models.customer_lifecycle_engine import LOCK_KEY
+from odoo.addons.customer_lifecycle.tools import lifecycle_rules as rules
+
+from .common import LifecycleCase
+
+
+@tagged("post_install", "-at_install")
+class TestLifecycleStages(LifecycleCase):
+    """A customer's journey through the stages, as a rep would see it."""
+
+    def test_from_potential_to_customer_as_evidence_arrives(self):
+        with freeze_time("2026-01-05"):
+            marco = self.Partner.create({"name": "Marco Rossi"})
+        self.assertEqual(marco.lifecycle_stage_id.code, "potential")
+
+        quotation = self.order(marco, "2026-01-10", state="draft")
+        self.assertEqual(marco.lifecycle_stage_id.code, "prospect", "a quotation shows interest")
+
+        with freeze_time("2026-01-12"):
+            quotation.action_confirm()
+        self.assertEqual(marco.lifecycle_stage_id.code, "buyer", "at once, not at night")
+        self.assertEqual(marco.lifecycle_order_count, 1)
+
+        self.order(marco, "2026-02-12")
+        self.assertEqual(marco.lifecycle_stage_id.code, "customer")
+        self.assertEqual(marco.lifecycle_mean_interval, 31.0)
+        history = self.history(marco)
+        self.assertEqual(
+            [(h.stage_from_id.code, h.stage_to_id.code, h.trigger) for h in history],
+            [
+                ("potential", "prospect", "order"),
+                ("prospect", "buyer", "order"),
+                ("buyer", "customer", "order"),
+            ],
+        )
+
+    def test_referred_by_makes_a_referral_until_it_buys(self):
+        anna = self.Partner.create({"name": "Anna Nowak"})
+        piotr = self.Partner.create({"name": "Piotr Kowalski"})
+        piotr.lifecycle_referred_by_id = anna
+        self.assertEqual(piotr.lifecycle_stage_id.code, "referral")
+        self.order(piotr, "2026-03-01")
+        self.assertEqual(piotr.lifecycle_stage_id.code, "buyer")
+        self.assertEqual(anna.lifecycle_referrals_converted, 1)
+        thank = self.env.ref("customer_lifecycle.activity_type_thank_referrer")
+        thanks = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", anna.id),
+                ("activity_type_id", "=", thank.id),
+            ]
+        )
+        self.assertEqual(len(thanks), 1, "the referrer is thanked when its referral buys")
+
+    def test_enough_converted_referrals_make_a_fan(self):
+        self.company.lifecycle_fan_referrals = 2
+        anna = self.Partner.create({"name": "Anna Nowak"})
+        self.order(anna, "2026-03-01")
+        for name in ("Ewa", "Jakub"):
+            friend = self.Partner.create({"name": name, "lifecycle_referred_by_id": anna.id})
+            self.order(friend, "2026-03-10")
+        self.assertEqual(anna.lifecycle_stage_id.code, "fan")
+
+    def test_lost_at_the_nightly_run_and_won_back_by_an_order(self):
+        bar = self.Partner.create({"name": "Bar Sport", "is_company": True})
+        for day in ("2025-01-10", "2025-02-10", "2025-03-10"):
+            self.order(bar, day)
+        self.assertEqual(bar.lifecycle_stage_id.code, "customer")
+        # mean interval 29.5 days; lost after max(180, 3 x 29.5) = 180 days
+        self.nightly_run("2025-09-05")
+        self.assertEqual(bar.lifecycle_stage_id.code, "customer", "179 days: not yet")
+        self.nightly_run("2025-09-08")
+        self.assertEqual(bar.lifecycle_stage_id.code, "lost")
+        self.assertEqual(self.history(bar)[-1].trigger, "schedule")
+
+        self.order(bar, "2025-10-01")
+        self.assertEqual(bar.lifecycle_stage_id.code, "customer")
+        last = self.history(bar)[-1]
+        self.assertTrue(last.won_back)
+        self.assertEqual((last.stage_from_id.code, last.trigger), ("lost", "order"))
+
+    def test_a_quotation_never_demotes_a_buyer(self):
+        giulia = self.Partner.create({"name": "Giulia Bianchi"})
+        self.order(giulia, "2026-01-10")
+        self.order(giulia, "2026-02-01", state="draft")
+        self.assertEqual(giulia.lifecycle_stage_id.code, "buyer")
+
+    def test_a_manual_move_holds_until_an_order_dated_after_it(self):
+        luca = self.Partner.create({"name": "Luca Conti"})
+        self.order(luca, "2026-01-10")
+        with freeze_time("2026-01-20"):
+            luca.with_user(self.sales_manager).lifecycle_stage_id = self.stage("fan")
+        self.assertTrue(luca.lifecycle_stage_manual)
+        self.assertEqual(self.history(luca)[-1].trigger, "manual")
+        self.assertEqual(self.history(luca)[-1].user_id, self.sales_manager)
+
+        self.nightly_run("2026-01-21")
+        self.assertEqual(luca.lifecycle_stage_id.code, "fan", "the data is older than the move")
+
+        self.order(luca, "2026-02-15")
+        self.assertEqual(luca.lifecycle_stage_id.code, "customer", "newer evidence wins")
+        self.assertFalse(luca.lifecycle_stage_manual)
+
+    def test_moving_to_lost_by_hand_needs_a_reason(self):
+        luca = self.Partner.create({"name": "Luca Conti"})
+        with self.assertRaisesRegex(UserError, "needs a reason"):
+            luca.lifecycle_stage_id = self.stage("lost")
+        luca.with_context(lifecycle_reason="Went to a competitor").lifecycle_stage_id = self.stage(
+            "lost"
+        )
+        self.assertEqual(self.history(luca)[-1].reason, "Went to a competitor")
+
+    def test_a_company_and_its_contacts_are_one_customer(self):
+        hotel = self.Partner.create({"name": "Hotel Roma S.r.l.", "is_company": True})
+        chiara = self.Partner.create({"name": "Chiara Rizzo", "parent_id": hotel.id})
+        self.order(chiara, "2026-01-10", amount=300.0)
+        self.assertEqual(hotel.lifecycle_stage_id.code, "buyer", "the contact's order counts")
+        self.assertEqual(hotel.lifecycle_revenue_total, 300.0)
+        self.assertEqual(chiara.lifecycle_stage_id, hotel.lifecycle_stage_id)
+        self.assertEqual(chiara.lifecycle_revenue_total, 300.0)
+        self.assertEqual(
+            self.history(chiara), self.history(chiara).browse(), "history is the company's"
+        )
+
+        # A move on the contact moves the company.
+        with freeze_time("2026-02-01"):
+            chiara.lifecycle_stage_id = self.stage("fan")
+        self.assertEqual(hotel.lifecycle_stage_id.code, "fan")
+
+    def test_the_playbook_schedules_an_activity_on_entering_a_stage(self):
+        buyer = self.stage("buyer")
+        buyer.activity_user_id = self.salesperson
+        marco = self.Partner.create({"name": "Marco Rossi"})
+        with freeze_time("2026-03-01"):
+            self.order(marco, "2026-03-01")
+        activity = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", marco.id)]
+        )
+        self.assertEqual(activity.activity_type_id, buyer.activity_type_id)
+        self.assertEqual(str(activity.date_deadline), "2026-03-31")
+        self.assertEqual(activity.user_id, self.salesperson)
+
+
+@tagged("post_install", "-at_install")
+class TestLifecycleValues(LifecycleCase):
+    """Metrics computed from the orders."""
+
+    def test_a_cancelled_order_counts_in_the_cancel_rate_not_in_the_value(self):
+        pawel = self.Partner.create({"name": "Paweł Wójcik"})
+        self.order(pawel, "2026-01-10", amount=100.0)
+        self.order(pawel, "2026-01-20", amount=900.0, state="cancel")
+        self.assertEqual(pawel.lifecycle_order_count, 1)
+        self.assertEqual(pawel.lifecycle_revenue_total, 100.0)
+        self.assertEqual(pawel.lifecycle_cancel_rate, 50.0)
+        self.assertEqual(pawel.lifecycle_margin, 40.0)
+        self.assertEqual(pawel.lifecycle_margin_percent, 40.0)
+
+    def test_an_order_in_another_currency_is_converted_at_its_own_rate(self):
+        other = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search(
+                [("id", "!=", self.company.currency_id.id), ("name", "in", ("EUR", "PLN", "CHF"))],
+                limit=1,
+            )
+        )
+        other.active = True
+        self.env["res.currency.rate"].create(
+            [
+                {"currency_id": other.id, "name": day, "rate": rate, "company_id": self.company.id}
+                for day, rate in (("2026-01-01", 2.0), ("2026-02-01", 4.0))
+            ]
+        )
+        pricelist = self.env["product.pricelist"].create(
+            {"name": f"In {other.name}", "currency_id": other.id}
+        )
+        ewa = self.Partner.create({"name": "Ewa Mazur"})
+        self.order(ewa, "2026-01-15", amount=200.0, pricelist_id=pricelist.id)
+        self.order(ewa, "2026-02-15", amount=200.0, pricelist_id=pricelist.id)
+        self.assertEqual(ewa.lifecycle_revenue_total, 150.0, "200 / 2 + 200 / 4")
+
+    def test_discount_and_interval_figures(self):
+        zofia = self.Partner.create({"name": "Zofia Lewandowska"})
+        order = self.order(zofia, "2026-01-01", state="draft")
+        order.order_line.discount = 10.0
+        with freeze_time("2026-01-01"):
+            order.action_confirm()
+        for day in ("2026-01-11", "2026-01-31"):
+            self.order(zofia, day)
+        self.assertEqual(zofia.lifecycle_discount_percent, 3.3)
+        self.assertEqual(zofia.lifecycle_mean_interval, 15.0)
+        self.assertEqual(zofia.lifecycle_median_interval, 15.0)
+        self.assertEqual(str(zofia.lifecycle_next_order_date), "2026-02-15")
+
+
+@tagged("post_install", "-at_install")
+class TestLifecycleNightlyRun(LifecycleCase):
+    """The scheduled computation over every customer."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customers = cls.Partner.create([{"name": f"Customer {n:02d}"} for n in range(10)])
+
+    def setUp(self):
+        super().setUp()
+        # Customer n bought n + 1 times for n x 100 each, the last time n days before the run.
+        for n, customer in enumerate(self.customers):
+            for k in range(n + 1):
+                self.order(customer, f"2026-0{1 + k % 5}-{10 + n:02d}", amount=100.0 * n)
+
+    def test_scores_and_classes_match_the_plain_rules(self):
+        self.nightly_run("2026-06-30")
+        buyers = self.customers.filtered("lifecycle_order_count").sorted("id")
+        revenue = buyers.mapped("lifecycle_revenue_total")
+        self.assertEqual(buyers.mapped("lifecycle_value_class"), rules.value_classes(revenue))
+        self.assertEqual(
+            buyers.mapped("rfm_frequency"),
+            rules.quintile_scores(buyers.mapped("lifecycle_order_count")),
+        )
+        self.assertEqual(buyers.mapped("rfm_monetary"), rules.quintile_scores(revenue))
+        for buyer in buyers:
+            self.assertEqual(
+                buyer.rfm_segment,
+                rules.rfm_segment(buyer.rfm_recency, buyer.rfm_frequency, buyer.rfm_monetary),
+            )
+
+    def test_a_second_run_with_no_new_data_changes_nothing(self):
+        self.nightly_run("2026-06-30")
+        history_count = self.env["customer.lifecycle.history"].search_count([])
+        rows = SQL(
+            "SELECT id, xmin::text FROM res_partner WHERE id = ANY(%s) ORDER BY id",
+            self.customers.ids,
+        )
+        before = self.env.execute_query(rows)
+        self.nightly_run("2026-06-30")
+        self.assertEqual(self.env["customer.lifecycle.history"].search_count([]), history_count)
+        self.assertEqual(self.env.execute_query(rows), before, "no partner row rewritten")
+
+    def test_a_run_while_another_holds_the_lock_does_nothing(self):
+        with self.registry.cursor() as other:
+            other.execute(SQL("SELECT pg_advisory_lock(%s)", LOCK_KEY))
+            try:
+                with freeze_time("2026-06-30"):
+                    self.assertFalse(self.engine._recompute_all())
+            finally:
+                other.execute(SQL("SELECT pg_advisory_unlock(%s)", LOCK_KEY))
+        self.assertFalse(any(self.customers.mapped("rfm_segment")), "nothing was computed")
+
+    def test_the_median_interval_of_repeat_customers_is_kept_for_the_day(self):
+        self.nightly_run("2026-06-30")
+        self.assertGreater(self.company.lifecycle_median_interval, 0)
+        newcomer = self.Partner.create({"name": "Newcomer"})
+        self.order(newcomer, "2026-06-30")
+        self.assertEqual(
+            (newcomer.lifecycle_next_order_date - newcomer.lifecycle_last_order_date).days,
+            round(self.company.lifecycle_median_interval),
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestLifecycleSettings(LifecycleCase):
+    def test_impossible_settings_are_refused_with_what_is_allowed(self):
+        cases = {
+            "lifecycle_lost_factor": (1.0, "greater than 1"),
+            "lifecycle_min_lost_days": (-5, "cannot be negative"),
+            "lifecycle_default_interval": (0, "at least 1 day"),
+            "lifecycle_fan_referrals": (0, "at least 1"),
+            "lifecycle_rfm_months": (-1, "cannot be negative"),
+            "lifecycle_class_a_percent": (97.0, "class A below class B"),
+            "lifecycle_class_b_percent": (120.0, "between 0 and 100"),
+        }
+        for field, (value, message) in cases.items():
+            with self.subTest(field=field), self.assertRaisesRegex(ValidationError, message):
+                self.env["res.config.settings"].create({field: value}).execute()
+
+    def test_good_settings_are_saved(self):
+        settings = {"lifecycle_lost_factor": 2.5, "lifecycle_class_a_percent": 70.0}
+        self.env["res.config.settings"].create(settings).execute()
+        self.assertEqual(self.company.lifecycle_lost_factor, 2.5)
+        self.assertEqual(self.company.lifecycle_class_a_percent, 70.0)
