@@ -1,8 +1,8 @@
 # The two commands a newcomer needs are `make demo` and `make test`; README.md documents the rest.
 SHELL := /bin/bash
-export RESET HTTP_PORT DEMO_DB ODOO_SRC KEEP_DB
+export RESET HTTP_PORT DEMO_DB ODOO_SRC KEEP_DB SIZE RUNS
 
-.PHONY: demo test stop lint shell venv wheel pot clean
+.PHONY: demo test stop lint shell venv wheel bench pot clean
 
 demo:  ## database lifecycle_demo with demo data, served on http://127.0.0.1:8069
 	@bash .ci/demo.sh
@@ -27,6 +27,9 @@ wheel: venv  ## dist/odoo_addon_customer_lifecycle-<version>-py3-none-any.whl
 
 clean: stop  ## remove .run/ (databases of the private cluster included), dist/ and build/
 	rm -rf .run dist build *.egg-info
+
+bench:  ## time the engine on synthetic data: SIZE=S|L|SL (default SL), RUNS=3
+	@bash .ci/bench.sh
 
 pot: venv  ## regenerate customer_lifecycle/i18n/customer_lifecycle.pot from a fresh install
 	@bash .ci/pot.sh

@@ -7,22 +7,16 @@ set -euo pipefail
 
 DB=${DEMO_DB:-lifecycle_demo}
 PORT=${HTTP_PORT:-8069}
-SRC=$(odoo_src) || { odoo_missing_message; exit 1; }
-
-bash "$ROOT/.ci/venv.sh"
-bash "$ROOT/.ci/pg.sh" start
-# shellcheck disable=SC1091
-. "$RUN/pg.env"
+prepare_odoo  # .run/odoo.conf takes HTTP_PORT, 8069 by default
 odoo=("$VENV/bin/python" "$SRC/odoo-bin" -c "$RUN/odoo.conf")
 log=$RUN/log/demo.log
 
 if [ -n "${RESET:-}" ] || ! psql -d postgres -XAtqc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
-  HTTP_PORT=$PORT bash "$ROOT/.ci/db.sh" fresh "$DB" demo
+  bash "$ROOT/.ci/db.sh" fresh "$DB" demo
   say "Installing customer_lifecycle with its demo customers and orders into $DB ..."
   "${odoo[@]}" -d "$DB" -i customer_lifecycle --stop-after-init --no-http --logfile="$log" ||
     die "install failed: see $log"
 else
-  HTTP_PORT=$PORT bash "$ROOT/.ci/db.sh" conf
   say "Reusing $DB (RESET=1 recreates it); updating the addon ..."
   "${odoo[@]}" -d "$DB" -u customer_lifecycle --stop-after-init --no-http --logfile="$log" ||
     die "update failed: see $log"
@@ -30,21 +24,21 @@ fi
 
 say "Running the lifecycle computation ..."
 "$VENV/bin/python" "$SRC/odoo-bin" shell -c "$RUN/odoo.conf" -d "$DB" --no-http --logfile="$log" <<'PY'
-cron = env.ref("customer_lifecycle.ir_cron_lifecycle_recompute", raise_if_not_found=False)
-if cron:
-    cron.method_direct_trigger()
-    print("lifecycle computation done")
-else:
-    print("this version has no lifecycle computation yet: stages and demo data only")
+env.ref("customer_lifecycle.ir_cron_lifecycle_recompute").method_direct_trigger()
 env.cr.commit()
+customers = env["res.partner"]._read_group(
+    [("lifecycle_stage_id", "!=", False), ("parent_id", "=", False)], ["lifecycle_stage_id"], ["__count"]
+)
+print("Customers per stage:", ", ".join(f"{stage.name} {count}" for stage, count in customers))
 PY
 
 cat <<MSG
 
   Odoo is starting on http://127.0.0.1:$PORT  (database $DB, log in .run/log/demo.log)
   Log in as admin / admin.
-  Lifecycle stages: Sales > Configuration > Customer Lifecycle > Lifecycle Stages
-  Demo customers:   Sales > Orders > Customers
+  Customers:        Sales > Orders > Customers, tab "Lifecycle" on a customer's form
+  Stages, history:  Sales > Configuration > Customer Lifecycle
+  Settings:         Sales > Configuration > Settings, block "Customer Lifecycle"
   Ctrl-C stops the server; 'make stop' also stops the private PostgreSQL.
 
 MSG

@@ -71,3 +71,14 @@ import ast, sys
 print(",".join(ast.literal_eval(open(sys.argv[1]).read())["depends"]))
 PY
 }
+
+# prepare_odoo: Odoo found (or a clear stop), .venv ready, PostgreSQL up, .run/odoo.conf written;
+# sets SRC and exports the PG* variables of .run/pg.env.
+prepare_odoo() {
+  SRC=$(odoo_src) || { odoo_missing_message; exit 1; }
+  bash "$ROOT/.ci/venv.sh"
+  bash "$ROOT/.ci/pg.sh" start
+  bash "$ROOT/.ci/db.sh" conf
+  # shellcheck disable=SC1091
+  . "$RUN/pg.env"
+}

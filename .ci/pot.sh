@@ -2,12 +2,9 @@
 # make pot: installs the addon into a scratch database and exports its translation template.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-SRC=$(odoo_src) || { odoo_missing_message; exit 1; }
 DB=clc_pot_$$
-bash "$ROOT/.ci/pg.sh" start
+prepare_odoo
 bash "$ROOT/.ci/db.sh" fresh "$DB"
-# shellcheck disable=SC1091
-. "$RUN/pg.env"
 trap 'dropdb --if-exists --force "$DB"' EXIT
 "$VENV/bin/python" "$SRC/odoo-bin" -c "$RUN/odoo.conf" -d "$DB" -i customer_lifecycle \
   --stop-after-init --no-http --logfile="$RUN/log/pot.log"

@@ -32,6 +32,8 @@ class LifecycleCase(TransactionCase):
         cls.Stage = cls.env["customer.lifecycle.stage"]
         cls.Partner = cls.env["res.partner"]
         cls.company = cls.env.ref("base.main_company")
+        # Every test starts as if the engine never ran: its first nightly run is a full one.
+        cls.company.write({"lifecycle_last_run": False, "lifecycle_last_full_run": False})
         cls.product = cls.env["product.product"].create(
             {
                 "name": "Coffee Beans, 1 kg",

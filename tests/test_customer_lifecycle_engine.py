@@ -1,5 +1,9 @@
+from datetime import timedelta
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
@@ -128,6 +132,12 @@ class TestLifecycleStages(LifecycleCase):
             self.history(chiara), self.history(chiara).browse(), "history is the company's"
         )
 
+        # A contact joining the company shows the company's lifecycle at once.
+        marco = self.Partner.create({"name": "Marco Greco"})
+        marco.parent_id = hotel
+        self.assertEqual(marco.lifecycle_stage_id, hotel.lifecycle_stage_id)
+        self.assertEqual(marco.lifecycle_revenue_total, 300.0)
+
         # A move on the contact moves the company.
         with freeze_time("2026-02-01"):
             chiara.lifecycle_stage_id = self.stage("fan")
@@ -253,6 +263,53 @@ class TestLifecycleNightlyRun(LifecycleCase):
                 other.execute(SQL("SELECT pg_advisory_unlock(%s)", LOCK_KEY))
         self.assertFalse(any(self.customers.mapped("rfm_segment")), "nothing was computed")
 
+    def test_a_daily_run_aggregates_only_what_changed_and_a_weekly_run_everything(self):
+        # Unfrozen: the daily run finds changed orders by their write_date, which the
+        # database stamps with the real time.
+        today = fields.Datetime.now()
+        first = self._run_engine(today)
+        self.assertTrue(first["full"])
+        self.assertGreaterEqual(first["aggregated"], len(self.customers))
+
+        # Orders carry their transaction's start time; this test is one transaction: age the
+        # orders the first run has seen, so that only the new one is new.
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("UPDATE sale_order SET write_date = write_date - interval '2 days'")
+        )
+        self.order(self.customers[3], today, state="draft")
+        daily = self._run_engine(today)
+        self.assertFalse(daily["full"])
+        self.assertEqual(daily["aggregated"], 1, "only the customer with a new quotation")
+
+        weekly = self._run_engine(today + timedelta(days=8))
+        self.assertTrue(weekly["full"], "a week after the last full run")
+
+    def _run_engine(self, when):
+        """The engine in its own transaction, as the scheduler runs it."""
+        with freeze_time(when), self.enter_registry_test_mode(), self.registry.cursor() as cr:
+            result = self.engine.with_env(self.env(cr=cr))._recompute_all()
+        self.env.invalidate_all()
+        return result
+
+    def test_the_nightly_run_reads_through_the_read_only_cursor(self):
+        """In test mode a read-only cursor is a read-only transaction, as on a replica: the
+        aggregation must ask for one and must not write through it."""
+        readonly_flags = []
+        with freeze_time("2026-06-30"), self.enter_registry_test_mode():
+            test_mode_cursor = self.registry.cursor
+
+            def watched_cursor(readonly=False):
+                readonly_flags.append(readonly)
+                return test_mode_cursor(readonly=readonly)
+
+            with patch.object(self.registry, "cursor", watched_cursor):
+                with self.registry.cursor() as cr:
+                    self.engine.with_env(self.env(cr=cr))._recompute_all()
+        self.env.invalidate_all()
+        self.assertIn(True, readonly_flags, "the aggregation asked for a read-only cursor")
+        self.assertTrue(self.customers[9].rfm_segment, "and the run completed")
+
     def test_the_median_interval_of_repeat_customers_is_kept_for_the_day(self):
         self.nightly_run("2026-06-30")
         self.assertGreater(self.company.lifecycle_median_interval, 0)
@@ -266,6 +323,16 @@ class TestLifecycleNightlyRun(LifecycleCase):
 
 @tagged("post_install", "-at_install")
 class TestLifecycleSettings(LifecycleCase):
+    def test_recompute_now_is_for_lifecycle_administrators(self):
+        cron = self.env.ref("customer_lifecycle.ir_cron_lifecycle_recompute")
+        Settings = self.env["res.config.settings"]
+        with self.assertRaises(UserError):
+            Settings.with_user(self.salesperson).action_lifecycle_recompute_now()
+        action = Settings.with_user(self.sales_manager).action_lifecycle_recompute_now()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        self.assertFalse(self.company.lifecycle_last_full_run, "the next run aggregates all")
+
     def test_impossible_settings_are_refused_with_what_is_allowed(self):
         cases = {
             "lifecycle_lost_factor": (1.0, "greater than 1"),

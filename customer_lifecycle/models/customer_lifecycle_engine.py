@@ -1,16 +1,22 @@
 """The lifecycle computation: stages, metrics and segments from sale orders, in PostgreSQL.
 
-One statement reads every customer's orders and classifies them (through the read-only cursor,
-so a deployment with a replica runs it there); the rows land in a temporary table on the primary,
-and only what differs from res_partner is written back, in short committed batches. Stage changes
-go through the ORM (tracking, history, playbook activities, automation rules); a customer's first
-stage and the metrics are written in SQL.
+Three set-based phases:
+
+1. Aggregate: one statement reads the orders of the customers that need it (all of them in a
+   full run, those whose orders changed in a daily run) into customer.lifecycle.fact, the
+   engine's narrow table. The nightly run reads through the read-only cursor, so a deployment
+   with a replica runs the heavy part there.
+2. Classify: one statement derives from the facts every customer's target values (expected
+   interval, health, RFM quintiles, value class, stage) into a temporary table.
+3. Write: only what differs from res_partner is written, in short committed batches retried on
+   a concurrent update. A customer's first stage is written in SQL; real stage changes go
+   through the ORM (tracking, history, playbook activities, automation rules).
 """
 
 import io
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from psycopg2 import errors
@@ -24,56 +30,31 @@ from .res_partner import METRIC_FIELDS
 
 _logger = logging.getLogger(__name__)
 
-LOCK_KEY = 7_119_019  # pg advisory lock: one full run at a time, whoever starts it
+LOCK_KEY = 7_119_019  # pg advisory lock: one nightly run at a time, whoever starts it
 BATCH_SIZE = 2000  # customers per write transaction: short enough to live beside users
 RETRIES = 3  # attempts for a batch that meets a concurrent update
+FULL_RUN_EVERY = timedelta(days=7)  # safety net: cancellations, merges, rate fixes, deletions
+DAILY_SHARE_LIMIT = 0.2  # a daily run touching more customers than this aggregates them all
+DIRTY_MARGIN = timedelta(hours=1)
 
-# (column in the target table, its type). Metric and score columns mirror res_partner's.
-TARGET_COLUMNS = (
-    ("partner_id", "int4"),
-    ("lifecycle_order_count", "int4"),
-    ("lifecycle_first_order_date", "date"),
-    ("lifecycle_last_order_date", "date"),
-    ("lifecycle_last_quotation_date", "date"),
-    ("lifecycle_revenue_total", "numeric"),
-    ("lifecycle_revenue_12m", "numeric"),
-    ("lifecycle_avg_order_value", "numeric"),
-    ("lifecycle_mean_interval", "numeric"),
-    ("lifecycle_median_interval", "numeric"),
-    ("lifecycle_next_order_date", "date"),
-    ("lifecycle_health", "varchar"),
-    ("lifecycle_margin", "numeric"),
-    ("lifecycle_margin_percent", "numeric"),
-    ("lifecycle_discount_percent", "numeric"),
-    ("lifecycle_cancel_rate", "numeric"),
-    ("lifecycle_referrals_converted", "int4"),
-    ("rfm_recency", "int4"),
-    ("rfm_frequency", "int4"),
-    ("rfm_monetary", "int4"),
-    ("rfm_segment", "varchar"),
-    ("lifecycle_value_class", "varchar"),
-    ("stage_code", "varchar"),
-    ("evidence", "timestamp"),
-    ("mean_gap", "float8"),
-)
-SCORE_COLUMNS = (
-    "rfm_recency",
-    "rfm_frequency",
-    "rfm_monetary",
-    "rfm_segment",
-    "lifecycle_value_class",
-)
-
-# Per customer (commercial entity) of the population: what its orders say.
-FACTS_QUERY = """
-WITH population AS (
+FACT_COLUMNS = (
+    "partner_id", "order_count", "cancel_count", "first_order", "last_order", "last_quotation",
+    "revenue", "revenue_12m", "margin", "window_orders", "window_revenue", "median_gap",
+    "discount", "converted", "interacted",
+)  # fmt: skip
+# The population: commercial entities that are neither users nor companies of this database.
+POPULATION = """
     SELECT p.id, p.lifecycle_referred_by_id AS referred_by, p.rfm_segment AS stored_segment
       FROM res_partner p
      WHERE p.id = p.commercial_partner_id AND p.active
        AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id)
        AND NOT EXISTS (SELECT 1 FROM res_company c WHERE c.partner_id = p.id)
        AND (%(ids)s::int[] IS NULL OR p.id = ANY(%(ids)s::int[]))
-),
+"""
+
+# Phase 1: per customer of the population (or of ids), what its orders say.
+AGGREGATE = """
+WITH population AS (%(population)s),
 orders AS (
     SELECT c.commercial_partner_id AS partner_id, o.state, o.date_order,
            o.amount_untaxed / COALESCE(NULLIF(o.currency_rate, 0), 1.0) AS amount,
@@ -83,7 +64,7 @@ orders AS (
      WHERE o.company_id = %(company_id)s
        AND (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
 ),
-facts AS (
+totals AS (
     SELECT partner_id,
            count(*) FILTER (WHERE state = 'sale') AS order_count,
            count(*) FILTER (WHERE state = 'cancel') AS cancel_count,
@@ -138,25 +119,66 @@ interactions AS (
       FROM mail_message m
      WHERE m.model = 'res.partner' AND m.message_type = 'comment'
        AND (%(ids)s::int[] IS NULL OR m.res_id = ANY(%(ids)s::int[]))
-),
+)
+SELECT p.id AS partner_id,
+       COALESCE(t.order_count, 0) AS order_count,
+       COALESCE(t.cancel_count, 0) AS cancel_count,
+       t.first_order, t.last_order, t.last_quotation,
+       round(COALESCE(t.revenue, 0)::numeric, 2) AS revenue,
+       round(COALESCE(t.revenue_12m, 0)::numeric, 2) AS revenue_12m,
+       round(COALESCE(t.margin, 0)::numeric, 2) AS margin,
+       COALESCE(t.window_orders, 0) AS window_orders,
+       round(COALESCE(t.window_revenue, 0)::numeric, 2) AS window_revenue,
+       round(g.median_gap::numeric, 4) AS median_gap,
+       round(d.discount::numeric, 4) AS discount,
+       COALESCE(r.converted, 0) AS converted,
+       i.partner_id IS NOT NULL AS interacted
+  FROM population p
+ LEFT JOIN totals t ON t.partner_id = p.id
+ LEFT JOIN gaps g ON g.partner_id = p.id
+ LEFT JOIN discounts d ON d.partner_id = p.id
+ LEFT JOIN referrals r ON r.partner_id = p.id
+ LEFT JOIN interactions i ON i.partner_id = p.id
+"""
+
+# Customers whose facts changed since the last run: their orders were written (imports that
+# deferred the immediate re-evaluation), their orders crossed the 12-month or RFM window
+# boundary, a note was logged on them, or they have no facts yet. Changes made through the ORM
+# (orders, referrers, contacts) re-evaluated the customer at once already.
+DIRTY = """
+    SELECT c.commercial_partner_id
+      FROM sale_order o
+      JOIN res_partner c ON c.id = o.partner_id
+     WHERE o.company_id = %(company_id)s
+       AND (o.write_date >= %(since)s
+            OR (o.date_order >= %(since_year_ago)s AND o.date_order < %(year_ago)s)
+            OR (o.date_order >= %(since_window)s AND o.date_order < %(window_start)s))
+    UNION
+    SELECT m.res_id FROM mail_message m
+     WHERE m.id > %(last_message_id)s AND m.model = 'res.partner' AND m.message_type = 'comment'
+    UNION
+    SELECT p.id FROM (%(population)s) p
+     WHERE NOT EXISTS (SELECT 1 FROM customer_lifecycle_fact f WHERE f.partner_id = p.id)
+"""
+
+# Phase 2: every target value, from the facts.
+CLASSIFY = """
+INSERT INTO clc_target
+WITH population AS (%(population)s),
 base AS (
     SELECT p.id AS partner_id, p.referred_by, p.stored_segment,
            COALESCE(f.order_count, 0) AS order_count, COALESCE(f.cancel_count, 0) AS cancel_count,
            f.first_order, f.last_order, f.last_quotation, f.revenue, f.revenue_12m, f.margin,
            COALESCE(f.window_orders, 0) AS window_orders,
            COALESCE(f.window_revenue, 0) AS window_revenue,
-           g.median_gap, d.discount, COALESCE(r.converted, 0) AS converted,
-           i.partner_id IS NOT NULL AS interacted,
+           f.median_gap, f.discount, COALESCE(f.converted, 0) AS converted,
+           COALESCE(f.interacted, FALSE) AS interacted,
            CASE WHEN f.order_count >= 2
                 THEN EXTRACT(EPOCH FROM f.last_order - f.first_order) / 86400.0
                      / (f.order_count - 1) END AS mean_gap,
            %(today)s::date - f.last_order::date AS days_since
       FROM population p
- LEFT JOIN facts f ON f.partner_id = p.id
- LEFT JOIN gaps g ON g.partner_id = p.id
- LEFT JOIN discounts d ON d.partner_id = p.id
- LEFT JOIN referrals r ON r.partner_id = p.id
- LEFT JOIN interactions i ON i.partner_id = p.id
+ LEFT JOIN customer_lifecycle_fact f ON f.partner_id = p.id
 ),
 expected AS (
     SELECT b.*,
@@ -179,8 +201,8 @@ SELECT s.partner_id,
        s.first_order::date,
        s.last_order::date,
        s.last_quotation::date,
-       round(COALESCE(s.revenue, 0)::numeric, 2),
-       round(COALESCE(s.revenue_12m, 0)::numeric, 2),
+       COALESCE(s.revenue, 0),
+       COALESCE(s.revenue_12m, 0),
        round((s.revenue / NULLIF(s.order_count, 0))::numeric, 2),
        round(s.mean_gap::numeric, 1),
        round(s.median_gap::numeric, 1),
@@ -189,7 +211,7 @@ SELECT s.partner_id,
             CASE WHEN s.days_since > %(overdue_factor)s * s.expected THEN 'overdue'
                  WHEN s.days_since > %(due_factor)s * s.expected THEN 'due'
                  ELSE 'on_track' END END,
-       round(COALESCE(s.margin, 0)::numeric, 2),
+       COALESCE(s.margin, 0),
        round((100.0 * s.margin / NULLIF(s.revenue, 0))::numeric, 1),
        round(s.discount::numeric, 1),
        round(100.0 * s.cancel_count / NULLIF(s.order_count + s.cancel_count, 0), 1),
@@ -206,12 +228,11 @@ SELECT s.partner_id,
                 THEN 'prospect'
             ELSE 'potential' END,
        GREATEST(s.last_order, s.last_quotation,
-                CASE WHEN s.is_lost THEN s.last_order + s.threshold * interval '1 day' END),
-       s.mean_gap
+                CASE WHEN s.is_lost THEN s.last_order + s.threshold * interval '1 day' END)
   FROM scored s
 """
 
-# Population-wide scores (full run): quintiles with ties in one bucket, segment, value class.
+# Population-wide scores (nightly run): quintiles with ties in one bucket, segment, value class.
 FULL_SCORES = """
     SELECT j.*, sc.r, sc.f, sc.m, seg.code AS segment, sc.value_class
       FROM judged j
@@ -242,7 +263,7 @@ FULL_SCORES = """
       FROM judged j
      WHERE j.order_count = 0
 """
-# Between two full runs: the stored segment stands, nothing population-wide is computed.
+# Between two nightly runs: the stored segment stands, nothing population-wide is computed.
 PARTIAL_SCORES = """
     SELECT j.*, NULL::int AS r, NULL::int AS f, NULL::int AS m,
            j.stored_segment AS segment, NULL::varchar AS value_class
@@ -250,8 +271,43 @@ PARTIAL_SCORES = """
 """
 # The median of the repeat customers' own mean intervals.
 COMPANY_MEDIAN = """
-    (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY mean_gap) FROM base WHERE mean_gap > 0)
+    SELECT percentile_cont(0.5) WITHIN GROUP (
+               ORDER BY EXTRACT(EPOCH FROM f.last_order - f.first_order) / 86400.0
+                        / (f.order_count - 1))
+      FROM customer_lifecycle_fact f
+     WHERE f.order_count >= 2 AND f.last_order > f.first_order
 """
+
+# (column, type) of the temporary table of targets; metric and score columns mirror res_partner.
+TARGET_COLUMNS = (
+    ("partner_id", "int4"),
+    ("lifecycle_order_count", "int4"),
+    ("lifecycle_first_order_date", "date"),
+    ("lifecycle_last_order_date", "date"),
+    ("lifecycle_last_quotation_date", "date"),
+    ("lifecycle_revenue_total", "numeric"),
+    ("lifecycle_revenue_12m", "numeric"),
+    ("lifecycle_avg_order_value", "numeric"),
+    ("lifecycle_mean_interval", "numeric"),
+    ("lifecycle_median_interval", "numeric"),
+    ("lifecycle_next_order_date", "date"),
+    ("lifecycle_health", "varchar"),
+    ("lifecycle_margin", "numeric"),
+    ("lifecycle_margin_percent", "numeric"),
+    ("lifecycle_discount_percent", "numeric"),
+    ("lifecycle_cancel_rate", "numeric"),
+    ("lifecycle_referrals_converted", "int4"),
+    ("rfm_recency", "int4"),
+    ("rfm_frequency", "int4"),
+    ("rfm_monetary", "int4"),
+    ("rfm_segment", "varchar"),
+    ("lifecycle_value_class", "varchar"),
+    ("stage_code", "varchar"),
+    ("evidence", "timestamp"),
+)
+SCORE_COLUMNS = (
+    "rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_segment", "lifecycle_value_class",
+)  # fmt: skip
 
 
 class CustomerLifecycleEngine(models.AbstractModel):
@@ -267,9 +323,10 @@ class CustomerLifecycleEngine(models.AbstractModel):
 
     @api.model
     def action_recompute_now(self):
-        """Settings button: run the nightly computation now, in the scheduler."""
+        """Settings button: a full computation now, in the scheduler."""
         if not self.env.user.has_group("customer_lifecycle.group_lifecycle_manager"):
             raise UserError(self.env._("Only lifecycle administrators can start a recomputation."))
+        self._lifecycle_company().sudo().lifecycle_last_full_run = False
         self.env.ref("customer_lifecycle.ir_cron_lifecycle_recompute").sudo()._trigger()
         return {
             "type": "ir.actions.client",
@@ -296,68 +353,191 @@ class CustomerLifecycleEngine(models.AbstractModel):
         if not commercial:
             return
         self.env.flush_all()
-        rows = self._read_targets(self.env.cr, commercial.ids)
-        self._write_targets(rows, trigger, full=False, commit=False)
+        self._aggregate(self.env.cr, commercial.ids)
+        self._classify(commercial.ids)
+        self._write_targets(trigger, full=False, commit=False)
 
     @api.model
     def _recompute_all(self, trigger="schedule", in_transaction=False):
-        """Every customer. Reads through the read-only cursor (a replica where there is one)
-        and commits batch by batch, unless in_transaction (module install), where it reads and
-        writes in the current transaction. Returns the counts, or False when another run holds
-        the lock."""
+        """Every customer: re-aggregates those whose orders changed (all of them once a week),
+        re-classifies everyone. Reads through the read-only cursor and commits batch by batch,
+        unless in_transaction (module install). Returns the counts, or False when another run
+        holds the lock."""
         cr = self.env.cr
         cr.execute(SQL("SELECT pg_try_advisory_lock(%s)", LOCK_KEY))
         if not cr.fetchone()[0]:
             _logger.info("Lifecycle computation already running elsewhere: this run stops.")
             return False
         try:
-            self.env.flush_all()
             started = time.monotonic()
+            self.env.flush_all()
+            company = self._lifecycle_company()
+            now = fields.Datetime.now()
+            cr.execute(SQL("SELECT COALESCE(max(id), 0) FROM mail_message"))
+            last_message_id = cr.fetchone()[0]
+            full = (
+                in_transaction
+                or not company.lifecycle_last_full_run
+                or (company.lifecycle_last_full_run < now - FULL_RUN_EVERY)
+            )
+            ids = None if full else self._dirty_partner_ids(company, now)
             if in_transaction:
-                rows = self._read_targets(cr, None)
+                aggregated = self._aggregate(cr, ids)
             else:
-                with self.env.registry.cursor(readonly=True) as read_cr:
-                    rows = self._read_targets(read_cr, None)
-            read_seconds = time.monotonic() - started
-            written = self._write_targets(rows, trigger, full=True, commit=not in_transaction)
+                aggregated = self._aggregate_from_replica(ids)
+            self._classify(None)
+            written = self._write_targets(trigger, full=True, commit=not in_transaction)
             self._clear_excluded_partners()
-            median = self._company_median(rows)
-            self._lifecycle_company().sudo().write(
+            cr.execute(SQL(COMPANY_MEDIAN))
+            company.sudo().write(
                 {
-                    "lifecycle_median_interval": median,
-                    "lifecycle_last_run": fields.Datetime.now(),
+                    "lifecycle_median_interval": cr.fetchone()[0] or 0.0,
+                    "lifecycle_last_run": now,
+                    "lifecycle_last_message_id": last_message_id,
+                    **({"lifecycle_last_full_run": now} if full else {}),
                 }
             )
             if not in_transaction:
                 self.env["ir.cron"]._commit_progress(remaining=0)
             _logger.info(
-                "Lifecycle computation: %d customers read in %.2fs, %d rows written, "
-                "%d stage changes, %.2fs in all",
-                len(rows), read_seconds, written["rows"], written["stages"],
+                "Lifecycle computation (%s): %s customers aggregated, %d rows written, "
+                "%d stage changes, %.2fs",
+                "full" if full else "daily", aggregated, written["rows"], written["stages"],
                 time.monotonic() - started,
             )  # fmt: skip
-            return written
+            return {**written, "aggregated": aggregated, "full": full}
         except Exception:
             cr.rollback()
             raise
         finally:
             cr.execute(SQL("SELECT pg_advisory_unlock(%s)", LOCK_KEY))
 
-    # -- Reading --------------------------------------------------------------------------------
+    # -- Phase 1: aggregate ---------------------------------------------------------------------
 
     def _lifecycle_company(self):
         """The company whose orders the lifecycle counts (see the README: one company)."""
         return self.env.ref("base.main_company")
 
-    def _read_targets(self, cr, partner_ids):
-        """Target values of every customer (partner_ids None) or of these, as tuples in the
-        order of TARGET_COLUMNS."""
-        company = self._lifecycle_company()
-        now = fields.Datetime.now()
-        today = fields.Date.context_today(self)
+    def _time_bounds(self, company, now):
         months = company.lifecycle_rfm_months
-        full = partner_ids is None
-        if full:
+        return {
+            "year_ago": now - relativedelta(months=12),
+            "window_start": now - relativedelta(months=months) if months else datetime(1900, 1, 1),
+        }
+
+    def _dirty_partner_ids(self, company, now):
+        """Customers to re-aggregate in a daily run, or None when so many that all should be."""
+        # An order saved by a transaction that began before the last run carries that earlier
+        # time: look back a little further than the last run.
+        since = company.lifecycle_last_run - DIRTY_MARGIN
+        bounds = self._time_bounds(company, now)
+        before = self._time_bounds(company, since)
+        self.env.cr.execute(
+            SQL(
+                DIRTY,
+                company_id=company.id,
+                since=since,
+                since_year_ago=before["year_ago"],
+                since_window=before["window_start"],
+                last_message_id=company.lifecycle_last_message_id,
+                population=SQL(POPULATION, ids=None),
+                **bounds,
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall() if row[0]]
+        population = self.env["customer.lifecycle.fact"].search_count([]) or 1
+        return None if len(ids) > DAILY_SHARE_LIMIT * population else ids
+
+    def _aggregate_query(self, ids):
+        company = self._lifecycle_company()
+        return SQL(
+            AGGREGATE,
+            population=SQL(POPULATION, ids=ids),
+            ids=ids,
+            company_id=company.id,
+            **self._time_bounds(company, fields.Datetime.now()),
+        )
+
+    def _aggregate(self, cr, ids):
+        """Phase 1 in the current transaction: upsert the facts of these customers (None: all)."""
+        if ids == []:
+            return 0
+        cr.execute(SQL("SET LOCAL work_mem = '64MB'"))
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE clc_fact_new ON COMMIT DROP AS %s",
+                self._aggregate_query(ids),
+            )
+        )
+        return self._upsert_facts(prune=ids is None)
+
+    def _aggregate_from_replica(self, ids):
+        """Phase 1 for the nightly run: the heavy read through the read-only cursor (a replica
+        where one is configured), the rows copied into the primary, then upserted."""
+        if ids == []:
+            return 0
+        with self.env.registry.cursor(readonly=True) as read_cr:
+            read_cr.execute(SQL("SET LOCAL work_mem = '64MB'"))
+            read_cr.execute(self._aggregate_query(ids))
+            rows = read_cr.fetchall()
+        cr = self.env.cr
+        cr.execute(SQL("DROP TABLE IF EXISTS clc_fact_new"))
+        cr.execute(SQL("CREATE TEMP TABLE clc_fact_new (LIKE customer_lifecycle_fact)"))
+        cr.execute(SQL("ALTER TABLE clc_fact_new DROP COLUMN id"))
+        self._copy(cr, "clc_fact_new", FACT_COLUMNS, rows)
+        self.env["ir.cron"]._commit_progress(0)  # the rows survive a retried upsert
+        return self._in_batch(True, lambda: self._upsert_facts(prune=ids is None))
+
+    def _upsert_facts(self, prune):
+        """Move clc_fact_new into the facts table, writing only rows that changed."""
+        cr = self.env.cr
+        columns = SQL(", ").join(SQL.identifier(name) for name in FACT_COLUMNS)
+        values = FACT_COLUMNS[1:]
+        cr.execute(
+            SQL(
+                """INSERT INTO customer_lifecycle_fact AS f (%(columns)s)
+                   SELECT %(columns)s FROM clc_fact_new
+                   ON CONFLICT (partner_id) DO UPDATE
+                      SET (%(values)s) = ROW(%(excluded)s)
+                    WHERE ROW(%(current)s) IS DISTINCT FROM ROW(%(excluded)s)""",
+                columns=columns,
+                values=SQL(", ").join(SQL.identifier(name) for name in values),
+                excluded=SQL(", ").join(SQL.identifier("excluded", name) for name in values),
+                current=SQL(", ").join(SQL.identifier("f", name) for name in values),
+            ),
+            log_exceptions=False,  # a concurrent update is retried, not an error
+        )
+        cr.execute(SQL("SELECT count(*) FROM clc_fact_new"))
+        count = cr.fetchone()[0]
+        if prune:  # customers gone from the population (archived, merged, now a user)
+            cr.execute(
+                SQL("""DELETE FROM customer_lifecycle_fact f
+                        WHERE NOT EXISTS (SELECT 1 FROM clc_fact_new n
+                                           WHERE n.partner_id = f.partner_id)""")
+            )
+        cr.execute(SQL("DROP TABLE clc_fact_new"))
+        if count > 1000:  # plans of the classification depend on fresh statistics
+            cr.execute(SQL("ANALYZE customer_lifecycle_fact"))
+        self.env["customer.lifecycle.fact"].invalidate_model()
+        return count
+
+    @staticmethod
+    def _copy(cr, table, columns, rows):
+        buffer = io.StringIO()
+        for row in rows:
+            buffer.write("\t".join(r"\N" if value is None else str(value) for value in row))
+            buffer.write("\n")
+        buffer.seek(0)
+        cr._obj.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+
+    # -- Phase 2: classify ----------------------------------------------------------------------
+
+    def _classify(self, ids):
+        """Fill clc_target with the target values of these customers (None: everyone, with the
+        population-wide scores)."""
+        cr = self.env.cr
+        company = self._lifecycle_company()
+        if ids is None:
             cells = SQL(", ").join(
                 SQL("(%s, %s, %s, %s)", r, f, m, rules.rfm_segment(r, f, m))
                 for r in range(1, 6)
@@ -370,65 +550,57 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 class_b=company.lifecycle_class_b_percent,
                 segment_cells=cells,
             )
-            company_median = SQL(COMPANY_MEDIAN)
+            cr.execute(SQL(COMPANY_MEDIAN))
+            company_median = SQL("%s::float8", cr.fetchone()[0])
         else:
             scored = SQL(PARTIAL_SCORES)
             company_median = SQL("%s::float8", company.lifecycle_median_interval)
-        query = SQL(
-            FACTS_QUERY,
-            ids=partner_ids,
-            company_id=company.id,
-            today=today,
-            year_ago=now - relativedelta(months=12),
-            window_start=now - relativedelta(months=months) if months else datetime(1900, 1, 1),
-            company_median=company_median,
-            default_interval=company.lifecycle_default_interval,
-            min_lost_days=company.lifecycle_min_lost_days,
-            lost_factor=company.lifecycle_lost_factor,
-            overdue_factor=rules.HEALTH_OVERDUE_FACTOR,
-            due_factor=rules.HEALTH_DUE_FACTOR,
-            top_segment=rules.TOP_RFM_SEGMENT,
-            fan_referrals=company.lifecycle_fan_referrals,
-            scored=scored,
+        columns = SQL(", ").join(
+            SQL("%s %s", SQL.identifier(name), SQL(kind)) for name, kind in TARGET_COLUMNS
         )
-        cr.execute(SQL("SET LOCAL work_mem = '64MB'"))
-        cr.execute(query)
-        return cr.fetchall()
+        cr.execute(SQL("DROP TABLE IF EXISTS clc_target"))
+        cr.execute(SQL("CREATE TEMP TABLE clc_target (%s, PRIMARY KEY (partner_id))", columns))
+        cr.execute(SQL("SET LOCAL work_mem = '64MB'"))  # four sorts of every customer, in memory
+        cr.execute(
+            SQL(
+                CLASSIFY,
+                population=SQL(POPULATION, ids=ids),
+                today=fields.Date.context_today(self),
+                company_median=company_median,
+                default_interval=company.lifecycle_default_interval,
+                min_lost_days=company.lifecycle_min_lost_days,
+                lost_factor=company.lifecycle_lost_factor,
+                overdue_factor=rules.HEALTH_OVERDUE_FACTOR,
+                due_factor=rules.HEALTH_DUE_FACTOR,
+                top_segment=rules.TOP_RFM_SEGMENT,
+                fan_referrals=company.lifecycle_fan_referrals,
+                scored=scored,
+            )
+        )
+        cr.execute(SQL("ANALYZE clc_target"))
 
-    def _company_median(self, rows):
-        gaps = sorted(row[-1] for row in rows if row[-1])
-        if not gaps:
-            return 0.0
-        middle = len(gaps) // 2
-        return gaps[middle] if len(gaps) % 2 else (gaps[middle - 1] + gaps[middle]) / 2
+    # -- Phase 3: write -------------------------------------------------------------------------
 
-    # -- Writing --------------------------------------------------------------------------------
-
-    def _write_targets(self, rows, trigger, full, commit):
-        """Write what differs from res_partner; returns counts of rows written and stage moves.
-        full: the rows are every customer, scores included. commit: each batch is its own
+    def _write_targets(self, trigger, full, commit):
+        """Write what differs between clc_target and res_partner; returns the counts of rows
+        written and of stage moves. full: scores included. commit: each batch is its own
         transaction."""
         cr = self.env.cr
-        self._load_target_table(rows)
-        if commit:
-            self.env["ir.cron"]._commit_progress(0, remaining=len(rows))
         try:
-            ids = sorted(row[0] for row in rows)
-            batches = [ids[i : i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
+            if commit:  # the target table must outlive a batch that is rolled back and retried
+                self.env["ir.cron"]._commit_progress(0)
             written = 0
-            for batch in batches:
+            for batch in self._batches(self._changed_partner_ids(full)):
                 written += self._in_batch(commit, lambda b=batch: self._write_metrics(b, full))
             stages = 0
             moves = self._stage_moves()
             first = [(pid, to) for pid, old, to in moves if not old]
-            for i in range(0, len(first), BATCH_SIZE):
-                chunk = first[i : i + BATCH_SIZE]
+            for chunk in self._batches(first):
                 stages += self._in_batch(
                     commit, lambda c=chunk: self._write_first_stages(c, trigger)
                 )
             changes = [(pid, to) for pid, old, to in moves if old]
-            for i in range(0, len(changes), BATCH_SIZE):
-                chunk = changes[i : i + BATCH_SIZE]
+            for chunk in self._batches(changes):
                 stages += self._in_batch(
                     commit, lambda c=chunk: self._write_stage_changes(c, trigger)
                 )
@@ -438,20 +610,9 @@ class CustomerLifecycleEngine(models.AbstractModel):
             cr.execute(SQL("DROP TABLE IF EXISTS clc_target"))
             self.env["res.partner"].invalidate_model()
 
-    def _load_target_table(self, rows):
-        cr = self.env.cr
-        columns = SQL(", ").join(
-            SQL("%s %s", SQL.identifier(name), SQL(kind)) for name, kind in TARGET_COLUMNS
-        )
-        cr.execute(SQL("DROP TABLE IF EXISTS clc_target"))
-        cr.execute(SQL("CREATE TEMP TABLE clc_target (%s, PRIMARY KEY (partner_id))", columns))
-        buffer = io.StringIO()
-        for row in rows:
-            buffer.write("\t".join(r"\N" if value is None else str(value) for value in row))
-            buffer.write("\n")
-        buffer.seek(0)
-        cr._obj.copy_expert("COPY clc_target FROM STDIN", buffer)
-        cr.execute(SQL("ANALYZE clc_target"))
+    @staticmethod
+    def _batches(items):
+        return [items[i : i + BATCH_SIZE] for i in range(0, len(items), BATCH_SIZE)]
 
     def _in_batch(self, commit, write):
         """Run one write step. With commit, each step is its own transaction, committed through
@@ -472,8 +633,26 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 time.sleep(0.2 * attempt)
         raise UserError(self.env._("The lifecycle computation kept meeting concurrent updates."))
 
+    def _changed_partner_ids(self, full):
+        """Customers whose metrics (or scores, in a nightly run) differ from their targets, on
+        themselves or on one of their contacts: one read, so that the write batches touch only
+        rows that change."""
+        names = [*METRIC_FIELDS, *(SCORE_COLUMNS if full else ())]
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT t.partner_id
+                     FROM clc_target t
+                     JOIN res_partner p ON p.commercial_partner_id = t.partner_id
+                    WHERE ROW(%s) IS DISTINCT FROM ROW(%s)
+                 ORDER BY t.partner_id""",
+                SQL(", ").join(SQL.identifier("p", name) for name in names),
+                SQL(", ").join(SQL.identifier("t", name) for name in names),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
     def _write_metrics(self, partner_ids, full):
-        """Metrics (and, in a full run, scores) of these customers and their contacts."""
+        """Metrics (and, in a nightly run, scores) of these customers and their contacts."""
         names = [*METRIC_FIELDS, *(SCORE_COLUMNS if full else ())]
         targets = SQL(", ").join(SQL.identifier("t", name) for name in names)
         current = SQL(", ").join(SQL.identifier("p", name) for name in names)
@@ -501,7 +680,8 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 ids=partner_ids,
                 current=current,
                 targets=targets,
-            )
+            ),
+            log_exceptions=False,  # a concurrent update is retried, not an error
         )
         return self.env.cr.rowcount
 
@@ -537,7 +717,8 @@ class CustomerLifecycleEngine(models.AbstractModel):
                     WHERE p.commercial_partner_id = v.partner_id""",
                 now=now,
                 values=values,
-            )
+            ),
+            log_exceptions=False,
         )
         cr.execute(
             SQL(

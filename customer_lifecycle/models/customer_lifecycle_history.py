@@ -17,9 +17,10 @@ class CustomerLifecycleHistory(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
     )
-    stage_from_id = fields.Many2one("customer.lifecycle.stage", string="From", ondelete="restrict")
+    # Stages cannot be deleted but at uninstall, when the history goes with them.
+    stage_from_id = fields.Many2one("customer.lifecycle.stage", string="From", ondelete="cascade")
     stage_to_id = fields.Many2one(
-        "customer.lifecycle.stage", string="To", required=True, index=True, ondelete="restrict"
+        "customer.lifecycle.stage", string="To", required=True, index=True, ondelete="cascade"
     )
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     trigger = fields.Selection(TRIGGERS, required=True)

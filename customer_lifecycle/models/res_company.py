@@ -59,6 +59,10 @@ class ResCompany(models.Model):
         string="Median Interval of Repeat Customers (Days)", readonly=True
     )
     lifecycle_last_run = fields.Datetime(string="Last Lifecycle Computation", readonly=True)
+    lifecycle_last_full_run = fields.Datetime(
+        string="Last Full Lifecycle Computation", readonly=True
+    )
+    lifecycle_last_message_id = fields.Integer(readonly=True)  # notes newer than this are new
 
     @api.constrains(*SETTING_FIELDS)
     def _check_lifecycle_settings(self):

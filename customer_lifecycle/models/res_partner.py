@@ -49,7 +49,7 @@ class ResPartner(models.Model):
         string="Lifecycle Stage",
         tracking=True,
         index=True,
-        ondelete="restrict",
+        ondelete="set null",  # only at uninstall: stages cannot be deleted otherwise
         copy=False,
         group_expand="_read_group_lifecycle_stage_ids",
     )
@@ -180,6 +180,8 @@ class ResPartner(models.Model):
     def write(self, vals):
         if "lifecycle_stage_id" not in vals:
             result = super().write(vals)
+            if "parent_id" in vals:  # a contact moved to another company shows that company's
+                self.filtered("parent_id")._lifecycle_copy_from_commercial()
             if "lifecycle_referred_by_id" in vals or "parent_id" in vals:
                 self._lifecycle_after_evidence("manual")
             return result
@@ -211,7 +213,10 @@ class ResPartner(models.Model):
             "lifecycle_stage_date": fields.Datetime.now(),
             "lifecycle_stage_manual": not by_engine,
         }
-        result = super().write(vals)
+        if by_engine:  # many customers at once: one batch of chatter messages, below
+            result = super(ResPartner, self.with_context(mail_notrack=True)).write(vals)
+        else:
+            result = super().write(vals)
         if moving:
             self.env["customer.lifecycle.history"].sudo().create(
                 [
@@ -227,7 +232,55 @@ class ResPartner(models.Model):
             )
             moving._lifecycle_sync_contacts()
             moving._lifecycle_schedule_playbook(stage, previous)
+            if by_engine:
+                moving._lifecycle_post_stage_tracking(stage, previous)
         return result
+
+    def _lifecycle_post_stage_tracking(self, stage, previous):
+        """The chatter's stage-change messages for many customers in two statements, with the
+        tracking values Odoo's own tracking would write (time in stage is read from them).
+        Posting them one by one through the ORM costs about 3 ms a customer."""
+        now = fields.Datetime.now()
+        author = self.env.user.partner_id
+        moved = [(partner.id, previous[partner.id]) for partner in self]
+        self.env["mail.message"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """WITH moved AS (
+                       SELECT * FROM unnest(%(ids)s::int[], %(old_ids)s::int[],
+                                            %(old_names)s::varchar[]) AS m(res_id, old_id, old_name)
+                   ), messages AS (
+                       INSERT INTO mail_message
+                              (model, res_id, message_type, subtype_id, author_id, email_from,
+                               date, body, is_internal, record_company_id,
+                               create_uid, create_date, write_uid, write_date)
+                       SELECT 'res.partner', m.res_id, 'notification', %(subtype)s, %(author)s,
+                              %(email_from)s, %(now)s, '', FALSE, p.company_id,
+                              %(uid)s, %(now)s, %(uid)s, %(now)s
+                         FROM moved m JOIN res_partner p ON p.id = m.res_id
+                    RETURNING id, res_id
+                   )
+                   INSERT INTO mail_tracking_value
+                          (field_id, old_value_integer, old_value_char, new_value_integer,
+                           new_value_char, mail_message_id, create_uid, create_date, write_uid,
+                           write_date)
+                   SELECT %(field)s, m.old_id, m.old_name, %(new_id)s, %(new_name)s, msg.id,
+                          %(uid)s, %(now)s, %(uid)s, %(now)s
+                     FROM messages msg JOIN moved m ON m.res_id = msg.res_id""",
+                ids=[pid for pid, _old in moved],
+                old_ids=[old.id or None for _pid, old in moved],
+                old_names=[old.display_name or None for _pid, old in moved],
+                subtype=self.env.ref("mail.mt_note").id,
+                author=author.id,
+                email_from=author.email_formatted or None,
+                now=now,
+                uid=self.env.uid,
+                field=self.env["ir.model.fields"]._get(self._name, "lifecycle_stage_id").id,
+                new_id=stage.id,
+                new_name=stage.display_name,
+            )
+        )
+        self.env["mail.message"].invalidate_model()
 
     def _lifecycle_after_evidence(self, trigger):
         """New evidence on these partners (a referrer set, a contact moved): re-evaluate them."""

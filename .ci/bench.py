@@ -1,0 +1,239 @@
+"""make bench: the lifecycle engine on synthetic data, timed.
+
+Run by .ci/bench.sh with .venv's Python:  bench.py CONFIG DATABASE SIZE [RUNS]
+SIZE is S (10,000 customers / about 100,000 orders) or L (100,000 / about 1,000,000). The data is
+written straight in SQL (orders with lines, five years of dates, skewed spend, 30 % one-time
+buyers, lapsed customers, quotations and cancelled orders, a tenth of the orders in a foreign
+currency) into a database that has the addon installed, once; then every scenario runs RUNS
+times and the medians are printed as a Markdown table.
+"""
+
+import resource
+import statistics
+import sys
+import time
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.tools import SQL
+
+SIZES = {"S": 10_000, "L": 100_000}
+MARK = "customer_lifecycle.bench_size"
+
+GENERATE = """
+SELECT setseed(0.42);
+INSERT INTO res_partner (name, complete_name, active, type, is_company, autopost_bills, lang,
+                         create_date, write_date)
+     SELECT 'Bench Customer ' || g, 'Bench Customer ' || g, TRUE, 'contact', g %% 3 = 0, 'ask',
+            'en_US', now(), now()
+       FROM generate_series(1, %(customers)s) g;
+UPDATE res_partner SET commercial_partner_id = id
+ WHERE commercial_partner_id IS NULL AND name LIKE 'Bench Customer %%';
+
+WITH customer AS (
+    SELECT id,
+           random() AS u_kind, random() AS u_count, random() AS u_lapsed,
+           exp(4 + 1.5 * (random() + random() + random() - 1.5)) AS spend
+      FROM res_partner
+     WHERE name LIKE 'Bench Customer %%'
+), plan AS (
+    SELECT id, spend,
+           CASE WHEN u_kind < 0.3 THEN 1 ELSE 1 + floor(-ln(1 - u_count) * 13)::int END AS n,
+           CASE WHEN u_lapsed < 0.15 THEN 365 + floor(random() * 700)::int ELSE 0 END AS stop
+      FROM customer
+)
+INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id, company_id,
+                        currency_id, date_order, state, amount_untaxed, amount_tax, amount_total,
+                        currency_rate, margin, create_date, write_date)
+     SELECT 'BENCH/' || p.id || '/' || k, p.id, p.id, p.id, %(company)s, %(currency)s,
+            x.day, CASE WHEN x.r < 0.90 THEN 'sale' WHEN x.r < 0.95 THEN 'cancel' ELSE 'draft' END,
+            x.amount, 0, x.amount,
+            CASE WHEN random() < 0.1 THEN 1.08 ELSE 1.0 END, round(x.amount * 0.3, 2), x.day, x.day
+       FROM plan p
+ CROSS JOIN generate_series(1, p.n) k
+ -- "+ k * 0" ties the lateral row to k, so that random() is drawn again for every order
+ CROSS JOIN LATERAL (SELECT random() + k * 0 AS r,
+                            round((p.spend * (0.5 + random() + k * 0))::numeric, 2) AS amount,
+                            now() - (p.stop + random() * (1825 - p.stop) + k * 0)
+                                * interval '1 day' AS day) x;
+
+INSERT INTO sale_order_line (order_id, name, product_id, product_uom_qty, price_unit, discount,
+                             customer_lead, company_id, currency_id, create_date, write_date)
+     SELECT o.id, 'Bench line', %(product)s, 1, round(o.amount_untaxed / (1 + o.id %% 3), 2),
+            CASE WHEN random() + k * 0 < 0.2 THEN 10 ELSE 0 END, 0, o.company_id, o.currency_id,
+            now(), now()
+       FROM sale_order o
+ CROSS JOIN generate_series(1, 1 + o.id %% 3) k
+      WHERE o.name LIKE 'BENCH/%%';
+ANALYZE res_partner;
+ANALYZE sale_order;
+ANALYZE sale_order_line;
+"""
+
+RESET = """
+UPDATE res_partner SET %(nulls)s WHERE name LIKE 'Bench Customer %%';
+DELETE FROM customer_lifecycle_history;
+DELETE FROM customer_lifecycle_fact;
+UPDATE res_company SET lifecycle_last_run = NULL, lifecycle_last_full_run = NULL;
+"""
+FORCE_FULL = "UPDATE res_company SET lifecycle_last_full_run = NULL"
+# A day passes between two daily runs: what the last run saw is a day older.
+NEXT_DAY = """
+UPDATE sale_order SET write_date = write_date - interval '1 day'
+ WHERE write_date > now() - interval '1 day';
+UPDATE res_company SET lifecycle_last_run = lifecycle_last_run - interval '1 day';
+"""
+
+FLOOR = """
+SELECT partner_id, count(*), sum(amount_untaxed), max(date_order)
+  FROM sale_order WHERE state = 'sale' GROUP BY partner_id
+"""
+
+NEW_ORDERS = """
+INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id, company_id,
+                        currency_id, date_order, state, amount_untaxed, amount_tax, amount_total,
+                        currency_rate, margin, create_date, write_date)
+     SELECT 'BENCH/NEW/' || p.id || '/' || %(tag)s, p.id, p.id, p.id, %(company)s, %(currency)s,
+            now(), 'sale', 100, 0, 100, 1.0, 30, now(), now()
+       FROM res_partner p
+      WHERE p.name LIKE 'Bench Customer %%' AND random() < %(share)s
+"""
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(function, runs, before=None):
+    """Median seconds of `runs` calls of function(), each after before() when given."""
+    seconds = []
+    for _run in range(runs):
+        if before:
+            before()
+        started = time.perf_counter()
+        function()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds)
+
+
+class Bench:
+    """The scenarios, each a callable that opens its own transaction as Odoo would."""
+
+    def __init__(self, config, database):
+        odoo.tools.config.parse_config(["-c", config, "-d", database, "--log-level=warn"])
+        self.registry = odoo.modules.registry.Registry(database)
+        self.tags = iter(range(10**6))
+        with self.cursor() as cr:
+            env = self.env(cr)
+            company = env.ref("base.main_company")
+            self.company_id, self.currency_id = company.id, company.currency_id.id
+
+    def cursor(self):
+        return self.registry.cursor()
+
+    @staticmethod
+    def env(cr):
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def execute(self, query, **params):
+        with self.cursor() as cr:
+            cr.execute(SQL(query, **params))
+            return cr.fetchall() if cr.description else None
+
+    def generate(self, size):
+        """The synthetic customers and orders, written once per database."""
+        with self.cursor() as cr:
+            env = self.env(cr)
+            if env["ir.config_parameter"].get_param(MARK) == size:
+                return
+            product = env["product.product"].create({"name": "Bench product"})
+            print(f"Generating {size}: {SIZES[size]:,} customers ...", file=sys.stderr)
+            started = time.perf_counter()
+            cr.execute(
+                SQL(
+                    GENERATE,
+                    customers=SIZES[size],
+                    company=self.company_id,
+                    currency=self.currency_id,
+                    product=product.id,
+                )
+            )
+            env["ir.config_parameter"].set_param(MARK, size)
+            print(f"  generated in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+
+    def engine_run(self):
+        with self.cursor() as cr:
+            self.env(cr)["customer.lifecycle.engine"]._recompute_all()
+
+    def reset(self):
+        from odoo.addons.customer_lifecycle.models import res_partner as lifecycle  # noqa: PLC0415
+
+        names = lifecycle.STAGE_FIELDS + lifecycle.METRIC_FIELDS + lifecycle.SCORE_FIELDS
+        nulls = SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in names)
+        self.execute(RESET, nulls=nulls)
+
+    def force_full(self):
+        self.execute(FORCE_FULL)
+
+    def next_day(self):
+        self.execute(NEXT_DAY)
+
+    def floor(self):
+        self.execute(FLOOR)
+
+    def new_orders(self, share):
+        def insert():
+            self.next_day()
+            self.execute(
+                NEW_ORDERS,
+                tag=next(self.tags),
+                company=self.company_id,
+                currency=self.currency_id,
+                share=share,
+            )
+
+        return insert
+
+    def single_customer(self):
+        (partner_id,) = self.execute(
+            "SELECT min(id) FROM res_partner WHERE name LIKE 'Bench Customer %%'"
+        )[0]
+        with self.cursor() as cr:
+            env = self.env(cr)
+            env["customer.lifecycle.engine"]._recompute_partners(
+                env["res.partner"].browse(partner_id), "order"
+            )
+
+
+def main(config, database, size, runs=3):
+    bench = Bench(config, database)
+    bench.generate(size)
+    customers = SIZES[size]
+    orders = bench.execute("SELECT count(*) FROM sale_order WHERE name LIKE 'BENCH/%%'")[0][0]
+    memory_before = peak_mb()
+    run = bench.engine_run
+    results = [
+        ("floor: bare GROUP BY over confirmed orders", timed(bench.floor, runs), None),
+        ("full run, every customer from scratch", timed(run, runs, bench.reset), customers),
+        ("weekly full run, no change", timed(run, runs, bench.force_full), customers),
+        ("daily run, no change", timed(run, runs, bench.next_day), customers),
+        (
+            "daily run after 1 % of customers got a new order",
+            timed(run, runs, bench.new_orders(0.01)),
+            customers,
+        ),
+        ("single customer re-evaluation", timed(bench.single_customer, runs), 1),
+    ]
+    growth = peak_mb() - memory_before
+
+    print(f"\n{size}: {customers:,} customers, {orders:,} orders; median of {runs} runs\n")
+    print("| scenario | seconds | customers per second |")
+    print("|---|---:|---:|")
+    for name, seconds, count in results:
+        rate = f"{count / seconds:,.0f}" if count else ""
+        print(f"| {name} | {seconds:.3f} | {rate} |")
+    print(f"\nPeak memory growth of the Odoo process: {growth:.0f} MB")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3], *map(int, sys.argv[4:5]))
