@@ -113,8 +113,14 @@ http=()
 if command -v chromium >/dev/null || command -v google-chrome >/dev/null || command -v chromium-browser >/dev/null; then
   http=(--odoo-http)
 fi
+# Odoo's replica dev mode, the "replica" being the same server: read-only cursors are then
+# real read-only connections of their own, as in a deployment with db_replica_host.
+replica=(--odoo-dev=replica)
+[ -n "${PGHOST:-}" ] && replica+=(--odoo-extra "db_replica_host=$PGHOST")
+[ -n "${PGPORT:-}" ] && replica+=(--odoo-extra "db_replica_port=$PGPORT")
 run_pytest odoo "$ROOT/tests" --ignore="$ROOT/tests/standalone" -q \
-  --odoo-config="$RUN/odoo.conf" --odoo-database="$TEST_DB" --odoo-log-level=warn "${http[@]}"
+  --odoo-config="$RUN/odoo.conf" --odoo-database="$TEST_DB" --odoo-log-level=warn \
+  "${replica[@]}" "${http[@]}"
 if [ ${#http[@]} = 0 ]; then
   browser=$(grep -c 'skipped because it is an HttpCase' "$REPORTS/odoo.xml")
   printf 'SKIPPED: %d browser tests — chromium not found (apt-get install chromium)\n' "$browser"

@@ -6,6 +6,7 @@ and remove it afterwards.
 
 import threading
 import time
+from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.service.model import retrying
@@ -122,3 +123,21 @@ class TestLifecycleBesideUsers(TransactionCase):
             user_cr.close()
         self.assertEqual(len(attempts), 2, "the first save met the batch, the retry went through")
         self.assertEqual(self._committed_partner(), (PHONE, 1, "buyer"))
+
+    def test_the_nightly_aggregation_reads_on_a_read_only_connection(self):
+        if self.registry._db_readonly is None:
+            self.skipTest("needs Odoo's replica dev mode (make test runs with --odoo-dev=replica)")
+        connections = []
+        open_cursor = type(self.registry).cursor
+
+        def watched_cursor(registry, readonly=False):
+            cursor = open_cursor(registry, readonly=readonly)
+            connections.append((readonly, cursor.readonly))
+            return cursor
+
+        outcome = {}
+        with patch.object(type(self.registry), "cursor", watched_cursor):
+            self._run_engine(outcome)
+        self.assertNotIn("error", outcome)
+        self.assertIn((True, True), connections, "asked for, and got, a read-only connection")
+        self.assertEqual(self._committed_partner()[1:], (1, "buyer"))

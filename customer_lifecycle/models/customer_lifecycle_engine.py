@@ -462,7 +462,6 @@ class CustomerLifecycleEngine(models.AbstractModel):
         """Phase 1 in the current transaction: upsert the facts of these customers (None: all)."""
         if ids == []:
             return 0
-        cr.execute(SQL("SET LOCAL work_mem = '64MB'"))
         cr.execute(
             SQL(
                 "CREATE TEMP TABLE clc_fact_new ON COMMIT DROP AS %s",
@@ -560,7 +559,12 @@ class CustomerLifecycleEngine(models.AbstractModel):
         )
         cr.execute(SQL("DROP TABLE IF EXISTS clc_target"))
         cr.execute(SQL("CREATE TEMP TABLE clc_target (%s, PRIMARY KEY (partner_id))", columns))
-        cr.execute(SQL("SET LOCAL work_mem = '64MB'"))  # four sorts of every customer, in memory
+        if ids is None:
+            # Four sorts of every customer, in memory. And the population filter
+            # (id = commercial_partner_id) is estimated at a few hundred rows, so the planner
+            # probes the facts once per customer: hash joins save 0.2 s at L.
+            cr.execute(SQL("SET LOCAL work_mem = '64MB'"))
+            cr.execute(SQL("SET LOCAL enable_nestloop = off"))
         cr.execute(
             SQL(
                 CLASSIFY,
@@ -577,7 +581,10 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 scored=scored,
             )
         )
-        cr.execute(SQL("ANALYZE clc_target"))
+        if ids is None:
+            cr.execute(SQL("SET LOCAL work_mem = DEFAULT"))
+            cr.execute(SQL("SET LOCAL enable_nestloop = DEFAULT"))
+            cr.execute(SQL("ANALYZE clc_target"))
 
     # -- Phase 3: write -------------------------------------------------------------------------
 
