@@ -52,7 +52,9 @@ POPULATION = """
        AND (%(ids)s::int[] IS NULL OR p.id = ANY(%(ids)s::int[]))
 """
 
-# Phase 1: per customer of the population (or of ids), what its orders say.
+# Phase 1: per customer of the population (or of ids), what its orders say. The population's
+# size is badly estimated (id = commercial_partner_id), so each part is MATERIALIZED: computed
+# once, not once per customer inside a nested loop.
 AGGREGATE = """
 WITH population AS (%(population)s),
 orders AS (
@@ -64,7 +66,7 @@ orders AS (
      WHERE o.company_id = %(company_id)s
        AND (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
 ),
-totals AS (
+totals AS MATERIALIZED (
     SELECT partner_id,
            count(*) FILTER (WHERE state = 'sale') AS order_count,
            count(*) FILTER (WHERE state = 'cancel') AS cancel_count,
@@ -81,7 +83,7 @@ totals AS (
       FROM orders
   GROUP BY partner_id
 ),
-gaps AS (
+gaps AS MATERIALIZED (
     SELECT partner_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap
       FROM (SELECT partner_id,
                    EXTRACT(EPOCH FROM date_order - lag(date_order) OVER (
@@ -91,7 +93,7 @@ gaps AS (
      WHERE gap IS NOT NULL
   GROUP BY partner_id
 ),
-discounts AS (
+discounts AS MATERIALIZED (
     SELECT c.commercial_partner_id AS partner_id,
            100.0 * sum(l.price_unit * l.product_uom_qty * l.discount / 100.0)
                / NULLIF(sum(l.price_unit * l.product_uom_qty), 0) AS discount
@@ -102,7 +104,7 @@ discounts AS (
        AND (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
   GROUP BY 1
 ),
-referrals AS (
+referrals AS MATERIALIZED (
     SELECT r.lifecycle_referred_by_id AS partner_id, count(*) AS converted
       FROM res_partner r
      WHERE r.lifecycle_referred_by_id IS NOT NULL AND r.id = r.commercial_partner_id
@@ -114,7 +116,7 @@ referrals AS (
                       AND o.company_id = %(company_id)s)
   GROUP BY 1
 ),
-interactions AS (
+interactions AS MATERIALIZED (
     SELECT DISTINCT m.res_id AS partner_id
       FROM mail_message m
      WHERE m.model = 'res.partner' AND m.message_type = 'comment'
@@ -232,36 +234,40 @@ SELECT s.partner_id,
   FROM scored s
 """
 
-# Population-wide scores (nightly run): quintiles with ties in one bucket, segment, value class.
+# Population-wide scores (nightly run): quintiles with ties in one bucket, segment, value class,
+# ranked among the customers who bought (the partition), in one pass over the customers.
 FULL_SCORES = """
-    SELECT j.*, sc.r, sc.f, sc.m, seg.code AS segment, sc.value_class
-      FROM judged j
-      JOIN (SELECT j2.partner_id,
-                   1 + floor(5.0 * (rank() OVER (ORDER BY j2.last_order) - 1)
-                       / count(*) OVER ())::int AS r,
-                   1 + floor(5.0 * (rank() OVER (ORDER BY j2.window_orders) - 1)
-                       / count(*) OVER ())::int AS f,
-                   1 + floor(5.0 * (rank() OVER (ORDER BY j2.window_revenue) - 1)
-                       / count(*) OVER ())::int AS m,
-                   CASE WHEN COALESCE(j2.revenue, 0) <= 0 THEN 'C'
-                        WHEN 100.0 * COALESCE(sum(GREATEST(j2.revenue, 0)) OVER w_before, 0)
-                             / NULLIF(sum(GREATEST(j2.revenue, 0)) OVER (), 0) < %(class_a)s
+    SELECT s.*, seg.code AS segment
+      FROM (SELECT j.*,
+                   CASE WHEN j.order_count > 0 THEN
+                        1 + floor(5.0 * (rank() OVER w_recency - 1) / count(*) OVER w_buyers)::int
+                   END AS r,
+                   CASE WHEN j.order_count > 0 THEN
+                        1 + floor(5.0 * (rank() OVER w_frequency - 1) / count(*) OVER w_buyers)::int
+                   END AS f,
+                   CASE WHEN j.order_count > 0 THEN
+                        1 + floor(5.0 * (rank() OVER w_monetary - 1) / count(*) OVER w_buyers)::int
+                   END AS m,
+                   CASE WHEN j.order_count = 0 THEN NULL
+                        WHEN COALESCE(j.revenue, 0) <= 0 THEN 'C'
+                        WHEN 100.0 * COALESCE(sum(GREATEST(j.revenue, 0)) OVER w_before, 0)
+                             / NULLIF(sum(GREATEST(j.revenue, 0)) OVER w_buyers, 0) < %(class_a)s
                             THEN 'A'
-                        WHEN 100.0 * COALESCE(sum(GREATEST(j2.revenue, 0)) OVER w_before, 0)
-                             / NULLIF(sum(GREATEST(j2.revenue, 0)) OVER (), 0) < %(class_b)s
+                        WHEN 100.0 * COALESCE(sum(GREATEST(j.revenue, 0)) OVER w_before, 0)
+                             / NULLIF(sum(GREATEST(j.revenue, 0)) OVER w_buyers, 0) < %(class_b)s
                             THEN 'B'
                         ELSE 'C' END AS value_class
-              FROM judged j2
-             WHERE j2.order_count > 0
-            WINDOW w_before AS (ORDER BY COALESCE(j2.revenue, 0) DESC, j2.partner_id
+              FROM judged j
+            WINDOW w_buyers AS (PARTITION BY j.order_count > 0),
+                   w_recency AS (PARTITION BY j.order_count > 0 ORDER BY j.last_order),
+                   w_frequency AS (PARTITION BY j.order_count > 0 ORDER BY j.window_orders),
+                   w_monetary AS (PARTITION BY j.order_count > 0 ORDER BY j.window_revenue),
+                   w_before AS (PARTITION BY j.order_count > 0
+                                ORDER BY COALESCE(j.revenue, 0) DESC, j.partner_id
                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-           ) sc ON sc.partner_id = j.partner_id
+           ) s
  LEFT JOIN (VALUES %(segment_cells)s) AS seg(r, f, m, code)
-        ON seg.r = sc.r AND seg.f = sc.f AND seg.m = sc.m
- UNION ALL
-    SELECT j.*, NULL, NULL, NULL, NULL, NULL
-      FROM judged j
-     WHERE j.order_count = 0
+        ON seg.r = s.r AND seg.f = s.f AND seg.m = s.m
 """
 # Between two nightly runs: the stored segment stands, nothing population-wide is computed.
 PARTIAL_SCORES = """
@@ -381,12 +387,16 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 or (company.lifecycle_last_full_run < now - FULL_RUN_EVERY)
             )
             ids = None if full else self._dirty_partner_ids(company, now)
+            phases = {"find": time.monotonic() - started}
             if in_transaction:
                 aggregated = self._aggregate(cr, ids)
             else:
                 aggregated = self._aggregate_from_replica(ids)
+            phases["aggregate"] = time.monotonic() - started - sum(phases.values())
             self._classify(None)
+            phases["classify"] = time.monotonic() - started - sum(phases.values())
             written = self._write_targets(trigger, full=True, commit=not in_transaction)
+            phases["write"] = time.monotonic() - started - sum(phases.values())
             self._clear_excluded_partners()
             cr.execute(SQL(COMPANY_MEDIAN))
             company.sudo().write(
@@ -401,9 +411,10 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 self.env["ir.cron"]._commit_progress(remaining=0)
             _logger.info(
                 "Lifecycle computation (%s): %s customers aggregated, %d rows written, "
-                "%d stage changes, %.2fs",
+                "%d stage changes, %.2fs (%s)",
                 "full" if full else "daily", aggregated, written["rows"], written["stages"],
                 time.monotonic() - started,
+                ", ".join(f"{phase} {seconds:.2f}s" for phase, seconds in phases.items()),
             )  # fmt: skip
             return {**written, "aggregated": aggregated, "full": full}
         except Exception:
@@ -515,7 +526,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
                                            WHERE n.partner_id = f.partner_id)""")
             )
         cr.execute(SQL("DROP TABLE clc_fact_new"))
-        if count > 1000:  # plans of the classification depend on fresh statistics
+        if prune:  # a full aggregation: the classification's plans need fresh statistics
             cr.execute(SQL("ANALYZE customer_lifecycle_fact"))
         self.env["customer.lifecycle.fact"].invalidate_model()
         return count
