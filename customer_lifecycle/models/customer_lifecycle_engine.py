@@ -332,7 +332,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
         """Settings button: a full computation now, in the scheduler."""
         if not self.env.user.has_group("customer_lifecycle.group_lifecycle_manager"):
             raise UserError(self.env._("Only lifecycle administrators can start a recomputation."))
-        self._lifecycle_company().sudo().lifecycle_last_full_run = False
+        self.env["res.company"]._lifecycle_company().sudo().lifecycle_last_full_run = False
         self.env.ref("customer_lifecycle.ir_cron_lifecycle_recompute").sudo()._trigger()
         return {
             "type": "ir.actions.client",
@@ -377,7 +377,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
         try:
             started = time.monotonic()
             self.env.flush_all()
-            company = self._lifecycle_company()
+            company = self.env["res.company"]._lifecycle_company()
             now = fields.Datetime.now()
             cr.execute(SQL("SELECT COALESCE(max(id), 0) FROM mail_message"))
             last_message_id = cr.fetchone()[0]
@@ -425,10 +425,6 @@ class CustomerLifecycleEngine(models.AbstractModel):
 
     # -- Phase 1: aggregate ---------------------------------------------------------------------
 
-    def _lifecycle_company(self):
-        """The company whose orders the lifecycle counts (see the README: one company)."""
-        return self.env.ref("base.main_company")
-
     def _time_bounds(self, company, now):
         months = company.lifecycle_rfm_months
         return {
@@ -460,7 +456,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
         return None if len(ids) > DAILY_SHARE_LIMIT * population else ids
 
     def _aggregate_query(self, ids):
-        company = self._lifecycle_company()
+        company = self.env["res.company"]._lifecycle_company()
         return SQL(
             AGGREGATE,
             population=SQL(POPULATION, ids=ids),
@@ -546,7 +542,8 @@ class CustomerLifecycleEngine(models.AbstractModel):
         """Fill clc_target with the target values of these customers (None: everyone, with the
         population-wide scores)."""
         cr = self.env.cr
-        company = self._lifecycle_company()
+        company = self.env["res.company"]._lifecycle_company()
+        settings = company._lifecycle_settings()
         if ids is None:
             cells = SQL(", ").join(
                 SQL("(%s, %s, %s, %s)", r, f, m, rules.rfm_segment(r, f, m))
@@ -554,12 +551,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 for f in range(1, 6)
                 for m in range(1, 6)
             )
-            scored = SQL(
-                FULL_SCORES,
-                class_a=company.lifecycle_class_a_percent,
-                class_b=company.lifecycle_class_b_percent,
-                segment_cells=cells,
-            )
+            scored = SQL(FULL_SCORES, segment_cells=cells, **settings)
             cr.execute(SQL(COMPANY_MEDIAN))
             company_median = SQL("%s::float8", cr.fetchone()[0])
         else:
@@ -582,14 +574,11 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 population=SQL(POPULATION, ids=ids),
                 today=fields.Date.context_today(self),
                 company_median=company_median,
-                default_interval=company.lifecycle_default_interval,
-                min_lost_days=company.lifecycle_min_lost_days,
-                lost_factor=company.lifecycle_lost_factor,
                 overdue_factor=rules.HEALTH_OVERDUE_FACTOR,
                 due_factor=rules.HEALTH_DUE_FACTOR,
                 top_segment=rules.TOP_RFM_SEGMENT,
-                fan_referrals=company.lifecycle_fan_referrals,
                 scored=scored,
+                **settings,
             )
         )
         if ids is None:

@@ -85,14 +85,25 @@ class ResCompany(models.Model):
             ),
         }
         for company in self:
-            errors = settings_errors(
-                lost_factor=company.lifecycle_lost_factor,
-                min_lost_days=company.lifecycle_min_lost_days,
-                default_interval=company.lifecycle_default_interval,
-                fan_referrals=company.lifecycle_fan_referrals,
-                rfm_months=company.lifecycle_rfm_months,
-                class_a=company.lifecycle_class_a_percent,
-                class_b=company.lifecycle_class_b_percent,
-            )
+            errors = settings_errors(**company._lifecycle_settings())
             if errors:
                 raise ValidationError("\n".join(messages[code] for code in errors))
+
+    @api.model
+    def _lifecycle_company(self):
+        """The company whose orders the lifecycle counts, in whose currency its figures are (see
+        the README: one company)."""
+        return self.env.ref("base.main_company")
+
+    def _lifecycle_settings(self):
+        """The settings the rules take, by the names of lifecycle_rules.settings_errors."""
+        self.ensure_one()
+        return {
+            "lost_factor": self.lifecycle_lost_factor,
+            "min_lost_days": self.lifecycle_min_lost_days,
+            "default_interval": self.lifecycle_default_interval,
+            "fan_referrals": self.lifecycle_fan_referrals,
+            "rfm_months": self.lifecycle_rfm_months,
+            "class_a": self.lifecycle_class_a_percent,
+            "class_b": self.lifecycle_class_b_percent,
+        }

@@ -88,7 +88,6 @@ class ResPartner(models.Model):
         currency_field="lifecycle_currency_id",
         readonly=True,
         copy=False,
-        aggregator="sum",
     )
     lifecycle_avg_order_value = fields.Monetary(
         string="Average Order", currency_field="lifecycle_currency_id", readonly=True, copy=False
@@ -148,7 +147,8 @@ class ResPartner(models.Model):
     )
 
     def _compute_lifecycle_currency_id(self):
-        self.lifecycle_currency_id = self.env.company.currency_id
+        # The figures are in the currency of the company whose orders they count.
+        self.lifecycle_currency_id = self.env["res.company"]._lifecycle_company().currency_id
 
     @api.model
     def _read_group_lifecycle_stage_ids(self, stages, domain):
