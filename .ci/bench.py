@@ -180,8 +180,9 @@ class Bench:
     def reset(self):
         from odoo.addons.customer_lifecycle.models import res_partner as lifecycle  # noqa: PLC0415
 
-        names = lifecycle.STAGE_FIELDS + lifecycle.METRIC_FIELDS + lifecycle.SCORE_FIELDS
-        nulls = SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in names)
+        nulls = SQL(", ").join(
+            SQL("%s = NULL", SQL.identifier(name)) for name in lifecycle.MIRRORED_FIELDS
+        )
         self.execute(RESET, nulls=nulls)
 
     def force_full(self):

@@ -26,7 +26,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools import lifecycle_rules as rules
-from .res_partner import METRIC_FIELDS
+from .res_partner import METRIC_FIELDS, SCORE_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -163,9 +163,10 @@ DIRTY = """
      WHERE NOT EXISTS (SELECT 1 FROM customer_lifecycle_fact f WHERE f.partner_id = p.id)
 """
 
-# Phase 2: every target value, from the facts.
+# Phase 2: every target value, from the facts, by the names of the target table's columns.
 CLASSIFY = """
-INSERT INTO clc_target
+INSERT INTO clc_target (%(columns)s)
+SELECT %(columns)s FROM (
 WITH population AS (%(population)s),
 base AS (
     SELECT p.id AS partner_id, p.referred_by, p.stored_segment,
@@ -199,26 +200,28 @@ judged AS (
 ),
 scored AS (%(scored)s)
 SELECT s.partner_id,
-       s.order_count,
-       s.first_order::date,
-       s.last_order::date,
-       s.last_quotation::date,
-       COALESCE(s.revenue, 0),
-       COALESCE(s.revenue_12m, 0),
-       round((s.revenue / NULLIF(s.order_count, 0))::numeric, 2),
-       round(s.mean_gap::numeric, 1),
-       round(s.median_gap::numeric, 1),
-       s.last_order::date + round(s.expected)::int,
+       s.order_count AS lifecycle_order_count,
+       s.first_order::date AS lifecycle_first_order_date,
+       s.last_order::date AS lifecycle_last_order_date,
+       s.last_quotation::date AS lifecycle_last_quotation_date,
+       COALESCE(s.revenue, 0) AS lifecycle_revenue_total,
+       COALESCE(s.revenue_12m, 0) AS lifecycle_revenue_12m,
+       round((s.revenue / NULLIF(s.order_count, 0))::numeric, 2) AS lifecycle_avg_order_value,
+       round(s.mean_gap::numeric, 1) AS lifecycle_mean_interval,
+       round(s.median_gap::numeric, 1) AS lifecycle_median_interval,
+       s.last_order::date + round(s.expected)::int AS lifecycle_next_order_date,
        CASE WHEN s.order_count > 0 THEN
             CASE WHEN s.days_since > %(overdue_factor)s * s.expected THEN 'overdue'
                  WHEN s.days_since > %(due_factor)s * s.expected THEN 'due'
-                 ELSE 'on_track' END END,
-       COALESCE(s.margin, 0),
-       round((100.0 * s.margin / NULLIF(s.revenue, 0))::numeric, 1),
-       round(s.discount::numeric, 1),
-       round(100.0 * s.cancel_count / NULLIF(s.order_count + s.cancel_count, 0), 1),
-       s.converted,
-       s.r, s.f, s.m, s.segment, s.value_class,
+                 ELSE 'on_track' END END AS lifecycle_health,
+       COALESCE(s.margin, 0) AS lifecycle_margin,
+       round((100.0 * s.margin / NULLIF(s.revenue, 0))::numeric, 1) AS lifecycle_margin_percent,
+       round(s.discount::numeric, 1) AS lifecycle_discount_percent,
+       round(100.0 * s.cancel_count / NULLIF(s.order_count + s.cancel_count, 0), 1)
+           AS lifecycle_cancel_rate,
+       s.converted AS lifecycle_referrals_converted,
+       s.r AS rfm_recency, s.f AS rfm_frequency, s.m AS rfm_monetary,
+       s.segment AS rfm_segment, s.value_class AS lifecycle_value_class,
        CASE WHEN s.order_count > 0 THEN
             CASE WHEN s.is_lost THEN 'lost'
                  WHEN (s.order_count >= 2 AND s.segment = %(top_segment)s)
@@ -228,10 +231,12 @@ SELECT s.partner_id,
             WHEN s.referred_by IS NOT NULL THEN 'referral'
             WHEN s.last_quotation IS NOT NULL OR s.cancel_count > 0 OR s.interacted
                 THEN 'prospect'
-            ELSE 'potential' END,
+            ELSE 'potential' END AS stage_code,
        GREATEST(s.last_order, s.last_quotation,
                 CASE WHEN s.is_lost THEN s.last_order + s.threshold * interval '1 day' END)
+           AS evidence
   FROM scored s
+) q
 """
 
 # Population-wide scores (nightly run): quintiles with ties in one bucket, segment, value class,
@@ -283,37 +288,6 @@ COMPANY_MEDIAN = """
       FROM customer_lifecycle_fact f
      WHERE f.order_count >= 2 AND f.last_order > f.first_order
 """
-
-# (column, type) of the temporary table of targets; metric and score columns mirror res_partner.
-TARGET_COLUMNS = (
-    ("partner_id", "int4"),
-    ("lifecycle_order_count", "int4"),
-    ("lifecycle_first_order_date", "date"),
-    ("lifecycle_last_order_date", "date"),
-    ("lifecycle_last_quotation_date", "date"),
-    ("lifecycle_revenue_total", "numeric"),
-    ("lifecycle_revenue_12m", "numeric"),
-    ("lifecycle_avg_order_value", "numeric"),
-    ("lifecycle_mean_interval", "numeric"),
-    ("lifecycle_median_interval", "numeric"),
-    ("lifecycle_next_order_date", "date"),
-    ("lifecycle_health", "varchar"),
-    ("lifecycle_margin", "numeric"),
-    ("lifecycle_margin_percent", "numeric"),
-    ("lifecycle_discount_percent", "numeric"),
-    ("lifecycle_cancel_rate", "numeric"),
-    ("lifecycle_referrals_converted", "int4"),
-    ("rfm_recency", "int4"),
-    ("rfm_frequency", "int4"),
-    ("rfm_monetary", "int4"),
-    ("rfm_segment", "varchar"),
-    ("lifecycle_value_class", "varchar"),
-    ("stage_code", "varchar"),
-    ("evidence", "timestamp"),
-)
-SCORE_COLUMNS = (
-    "rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_segment", "lifecycle_value_class",
-)  # fmt: skip
 
 
 class CustomerLifecycleEngine(models.AbstractModel):
@@ -557,11 +531,22 @@ class CustomerLifecycleEngine(models.AbstractModel):
         else:
             scored = SQL(PARTIAL_SCORES)
             company_median = SQL("%s::float8", company.lifecycle_median_interval)
-        columns = SQL(", ").join(
-            SQL("%s %s", SQL.identifier(name), SQL(kind)) for name, kind in TARGET_COLUMNS
-        )
+        # The targets: res_partner's own columns (same types), the stage rule's code and the
+        # time of the newest evidence.
+        fields_ = self.env["res.partner"]._fields
+        target = [
+            ("partner_id", "int4"),
+            *((name, fields_[name].column_type[1]) for name in (*METRIC_FIELDS, *SCORE_FIELDS)),
+            ("stage_code", "varchar"),
+            ("evidence", "timestamp"),
+        ]
         cr.execute(SQL("DROP TABLE IF EXISTS clc_target"))
-        cr.execute(SQL("CREATE TEMP TABLE clc_target (%s, PRIMARY KEY (partner_id))", columns))
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE clc_target (%s, PRIMARY KEY (partner_id))",
+                SQL(", ").join(SQL("%s %s", SQL.identifier(n), SQL(kind)) for n, kind in target),
+            )
+        )
         if ids is None:
             # Four sorts of every customer, in memory. And the population filter
             # (id = commercial_partner_id) is estimated at a few hundred rows, so the planner
@@ -571,6 +556,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
         cr.execute(
             SQL(
                 CLASSIFY,
+                columns=SQL(", ").join(SQL.identifier(name) for name, _kind in target),
                 population=SQL(POPULATION, ids=ids),
                 today=fields.Date.context_today(self),
                 company_median=company_median,
@@ -644,7 +630,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
         """Customers whose metrics (or scores, in a nightly run) differ from their targets, on
         themselves or on one of their contacts: one read, so that the write batches touch only
         rows that change."""
-        names = [*METRIC_FIELDS, *(SCORE_COLUMNS if full else ())]
+        names = [*METRIC_FIELDS, *(SCORE_FIELDS if full else ())]
         self.env.cr.execute(
             SQL(
                 """SELECT DISTINCT t.partner_id
@@ -660,7 +646,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
 
     def _write_metrics(self, partner_ids, full):
         """Metrics (and, in a nightly run, scores) of these customers and their contacts."""
-        names = [*METRIC_FIELDS, *(SCORE_COLUMNS if full else ())]
+        names = [*METRIC_FIELDS, *(SCORE_FIELDS if full else ())]
         targets = SQL(", ").join(SQL.identifier("t", name) for name in names)
         current = SQL(", ").join(SQL.identifier("p", name) for name in names)
         assignments = SQL(", ").join(

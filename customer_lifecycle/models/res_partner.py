@@ -26,17 +26,19 @@ METRIC_FIELDS = (
     "lifecycle_cancel_rate",
     "lifecycle_referrals_converted",
 )
-# Scores that depend on the whole customer base: only the full run writes them.
+# Scores that depend on the whole customer base: only the nightly run writes them.
 SCORE_FIELDS = (
     "rfm_recency",
     "rfm_frequency",
     "rfm_monetary",
     "rfm_segment",
-    "rfm_segment_previous",
-    "rfm_segment_date",
     "lifecycle_value_class",
 )
+# What the nightly run keeps of a customer's previous segment.
+SEGMENT_HISTORY_FIELDS = ("rfm_segment_previous", "rfm_segment_date")
 STAGE_FIELDS = ("lifecycle_stage_id", "lifecycle_stage_date", "lifecycle_stage_manual")
+# Everything a contact shows of its commercial entity's lifecycle.
+MIRRORED_FIELDS = STAGE_FIELDS + METRIC_FIELDS + SCORE_FIELDS + SEGMENT_HISTORY_FIELDS
 
 
 class ResPartner(models.Model):
@@ -293,8 +295,8 @@ class ResPartner(models.Model):
     def _lifecycle_sync_contacts(self):
         """Copy the lifecycle values of these commercial entities onto their contacts, in SQL:
         no tracking or history on contacts, whose lifecycle is their company's."""
-        names = STAGE_FIELDS + METRIC_FIELDS + SCORE_FIELDS
-        self.flush_recordset(list(names))
+        names = list(MIRRORED_FIELDS)
+        self.flush_recordset(names)
         columns = SQL(", ").join(SQL.identifier(name) for name in names)
         values = SQL(", ").join(SQL.identifier("c", name) for name in names)
         self.env.cr.execute(
@@ -308,7 +310,7 @@ class ResPartner(models.Model):
                 ids=self.ids,
             )
         )
-        self.invalidate_model(list(names))
+        self.invalidate_model(names)
 
     def _lifecycle_schedule_playbook(self, stage, previous):
         """Schedule the stage's activity on every partner entering it; when a referral buys for
