@@ -241,6 +241,50 @@ class TestLifecycleNightlyRun(LifecycleCase):
                 rules.rfm_segment(buyer.rfm_recency, buyer.rfm_frequency, buyer.rfm_monetary),
             )
 
+    def test_stages_and_health_match_the_plain_rules(self):
+        newcomer = self.Partner.create({"name": "Potential newcomer"})
+        curious = self.Partner.create({"name": "Curious prospect"})
+        self.order(curious, "2026-06-01", state="draft")
+        friend = self.Partner.create(
+            {"name": "Referred friend", "lifecycle_referred_by_id": self.customers[0].id}
+        )
+        self.nightly_run("2026-06-30")
+        today = fields.Date.to_date("2026-06-30")
+        settings = self.company._lifecycle_settings()
+        for partner in self.customers | newcomer | curious | friend:
+            days = (
+                partner.lifecycle_last_order_date
+                and (today - partner.lifecycle_last_order_date).days
+            )
+            expected = rules.expected_interval_days(
+                partner.lifecycle_order_count,
+                partner.lifecycle_mean_interval,
+                self.company.lifecycle_median_interval,
+                settings["default_interval"],
+            )
+            expected_stage = rules.stage_for(
+                order_count=partner.lifecycle_order_count,
+                days_since_last_order=days or None,
+                expected_days=expected,
+                lost_factor=settings["lost_factor"],
+                min_lost_days=settings["min_lost_days"],
+                top_rfm_cell=partner.rfm_segment == rules.TOP_RFM_SEGMENT,
+                converted_referrals=partner.lifecycle_referrals_converted,
+                fan_referrals=settings["fan_referrals"],
+                referred=bool(partner.lifecycle_referred_by_id),
+                showed_interest=bool(partner.lifecycle_last_quotation_date),
+            )
+            with self.subTest(partner=partner.name):
+                self.assertEqual(partner.lifecycle_stage_id.code, expected_stage)
+                self.assertEqual(
+                    partner.lifecycle_health or None,
+                    rules.health(days, expected) if partner.lifecycle_order_count else None,
+                )
+        self.assertEqual(
+            (newcomer | curious | friend).mapped("lifecycle_stage_id.code"),
+            ["potential", "prospect", "referral"],
+        )
+
     def test_a_second_run_with_no_new_data_changes_nothing(self):
         self.nightly_run("2026-06-30")
         history_count = self.env["customer.lifecycle.history"].search_count([])
