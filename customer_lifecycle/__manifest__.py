@@ -7,6 +7,7 @@
     "license": "LGPL-3",
     "depends": [
         "account",
+        "contacts",
         "mail",
         "phone_validation",
         "sale_management",
@@ -19,11 +20,15 @@
         "security/ir.model.access.csv",
         "data/mail_activity_type_data.xml",
         "data/lifecycle_stage_data.xml",
+        "data/customer_lifecycle_lost_reason_data.xml",
         "data/ir_cron_data.xml",
         "views/lifecycle_stage_views.xml",
         "views/customer_lifecycle_history_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
+        "views/res_partner_funnel_views.xml",
+        "views/customer_lifecycle_lost_reason_views.xml",
+        "wizard/customer_lifecycle_lost_views.xml",
         "views/customer_lifecycle_menus.xml",
     ],
     "demo": [
@@ -31,6 +36,9 @@
     ],
     "post_init_hook": "post_init_hook",
     "assets": {
+        "web.assets_backend": [
+            "customer_lifecycle/static/src/**/*",
+        ],
         "web.assets_tests": ["customer_lifecycle/static/tests/tours/*.js"],
     },
 }

@@ -12,3 +12,34 @@ class TestLifecycleUi(HttpCase):
         )
         self.start_tour("/odoo", "customer_lifecycle_stage_tour", login="clc_tour_manager")
         self.assertEqual(self.env.ref("customer_lifecycle.stage_buyer").name, "First purchase")
+
+    def test_a_salesperson_works_the_funnel_in_the_browser(self):
+        salesperson = new_test_user(
+            self.env,
+            login="clc_tour_salesperson",
+            password="clc_tour_salesperson",
+            groups="sales_team.group_sale_salesman",
+        )
+        Partner = self.env["res.partner"].with_context(lifecycle_trigger="order")
+        buyer = self.env.ref("customer_lifecycle.stage_buyer")
+        one, two = Partner.create(
+            [
+                {"name": "Tour Buyer One", "is_company": True, "user_id": salesperson.id},
+                {"name": "Tour Buyer Two", "is_company": True, "user_id": salesperson.id},
+            ]
+        )
+        (one | two).lifecycle_stage_id = buyer
+        one.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE res_partner SET lifecycle_health = 'overdue' WHERE id = %s", [one.id]
+        )
+        self.start_tour("/odoo", "customer_lifecycle_funnel_tour", login="clc_tour_salesperson")
+
+        self.env.invalidate_all()
+        self.assertEqual(one.lifecycle_stage_id.code, "customer")
+        self.assertEqual(one.lifecycle_history_ids[0].user_id, salesperson)
+        self.assertEqual(two.lifecycle_stage_id.code, "lost")
+        self.assertEqual(
+            two.lifecycle_lost_reason_id,
+            self.env.ref("customer_lifecycle.lost_reason_competitor"),
+        )

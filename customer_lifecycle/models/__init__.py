@@ -1,5 +1,6 @@
 from . import customer_lifecycle_stage
 from . import customer_lifecycle_history
+from . import customer_lifecycle_lost_reason
 from . import customer_lifecycle_fact
 from . import res_partner
 from . import customer_lifecycle_engine

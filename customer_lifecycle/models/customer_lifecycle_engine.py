@@ -42,12 +42,13 @@ FACT_COLUMNS = (
     "revenue", "revenue_12m", "margin", "window_orders", "window_revenue", "median_gap",
     "discount", "converted", "interacted",
 )  # fmt: skip
-# The population: commercial entities that are neither users nor companies of this database.
+# The population: commercial entities that are neither internal users nor companies of this
+# database. Portal users are customers (they order online) and stay in.
 POPULATION = """
     SELECT p.id, p.lifecycle_referred_by_id AS referred_by, p.rfm_segment AS stored_segment
       FROM res_partner p
      WHERE p.id = p.commercial_partner_id AND p.active
-       AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id)
+       AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id AND NOT u.share)
        AND NOT EXISTS (SELECT 1 FROM res_company c WHERE c.partner_id = p.id)
        AND (%(ids)s::int[] IS NULL OR p.id = ANY(%(ids)s::int[]))
 """
@@ -754,12 +755,14 @@ class CustomerLifecycleEngine(models.AbstractModel):
         return self.env.cr.rowcount
 
     def _clear_excluded_partners(self):
-        """Users and companies are not customers: no stage, whatever their defaults said."""
+        """Internal users and companies are not customers: no stage, whatever their defaults
+        said."""
         self.env.cr.execute(
             SQL("""
                 UPDATE res_partner p SET lifecycle_stage_id = NULL
                  WHERE p.lifecycle_stage_id IS NOT NULL
-                   AND (EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id)
+                   AND (EXISTS (SELECT 1 FROM res_users u
+                                 WHERE u.partner_id = p.id AND NOT u.share)
                         OR EXISTS (SELECT 1 FROM res_company c WHERE c.partner_id = p.id))
             """)
         )

@@ -25,7 +25,16 @@ class CustomerLifecycleHistory(models.Model):
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     trigger = fields.Selection(TRIGGERS, required=True)
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user)
-    reason = fields.Text()
+    lost_reason_id = fields.Many2one(
+        "customer.lifecycle.lost.reason", string="Lost Reason", index="btree_not_null"
+    )
+    reason = fields.Text(string="Note")
+    days_in_stage = fields.Float(
+        string="Days in Previous Stage",
+        digits=(16, 1),
+        aggregator="avg",
+        help="How long the customer stayed in the stage it left.",
+    )
     won_back = fields.Boolean(
         compute="_compute_won_back",
         store=True,

@@ -36,7 +36,12 @@ SCORE_FIELDS = (
 )
 # What the nightly run keeps of a customer's previous segment.
 SEGMENT_HISTORY_FIELDS = ("rfm_segment_previous", "rfm_segment_date")
-STAGE_FIELDS = ("lifecycle_stage_id", "lifecycle_stage_date", "lifecycle_stage_manual")
+STAGE_FIELDS = (
+    "lifecycle_stage_id",
+    "lifecycle_stage_date",
+    "lifecycle_stage_manual",
+    "lifecycle_lost_reason_id",
+)
 # Everything a contact shows of its commercial entity's lifecycle.
 MIRRORED_FIELDS = STAGE_FIELDS + METRIC_FIELDS + SCORE_FIELDS + SEGMENT_HISTORY_FIELDS
 
@@ -50,11 +55,11 @@ class ResPartner(models.Model):
         "customer.lifecycle.stage",
         string="Lifecycle Stage",
         tracking=True,
-        index=True,
         ondelete="set null",  # only at uninstall: stages cannot be deleted otherwise
         copy=False,
         group_expand="_read_group_lifecycle_stage_ids",
     )
+    lifecycle_stage_code = fields.Selection(related="lifecycle_stage_id.code", string="Stage Rule")
     lifecycle_stage_date = fields.Datetime(string="In Stage Since", copy=False, readonly=True)
     # The name Odoo's rotting feature (mail.tracking.duration.mixin) reads; not stored.
     date_last_stage_update = fields.Datetime(
@@ -67,11 +72,24 @@ class ResPartner(models.Model):
         help="A user chose this stage. It holds until an order, a quotation or the lost "
         "threshold comes after that move.",
     )
+    lifecycle_lost_reason_id = fields.Many2one(
+        "customer.lifecycle.lost.reason",
+        string="Lost Reason",
+        copy=False,
+        readonly=True,
+        help="Why the customer left, as given when it was moved to Lost by hand.",
+    )
     lifecycle_history_ids = fields.One2many(
         "customer.lifecycle.history", "partner_id", string="Stage History", readonly=True
     )
+    # Stored, not computed: the standard partner form shows the figures and must stay free of
+    # computed fields. At install Odoo fills the column from the default.
     lifecycle_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_lifecycle_currency_id", string="Lifecycle Currency"
+        "res.currency",
+        string="Lifecycle Currency",
+        default=lambda self: self._default_lifecycle_currency_id(),
+        readonly=True,
+        help="The currency of the lifecycle figures: the lifecycle company's.",
     )
 
     lifecycle_order_count = fields.Integer(string="Confirmed Orders", readonly=True, copy=False)
@@ -147,14 +165,60 @@ class ResPartner(models.Model):
     lifecycle_referral_ids = fields.One2many(
         "res.partner", "lifecycle_referred_by_id", string="Referrals", readonly=True
     )
+    # Only on the funnel's cards, never on the standard contact views: it costs a query.
+    lifecycle_referral_count = fields.Integer(
+        string="Referrals Brought", compute="_compute_lifecycle_referral_count"
+    )
 
-    def _compute_lifecycle_currency_id(self):
+    # The funnel's columns read stage by stage in res.partner's own order (complete_name, id
+    # desc): this index answers each column's first cards without sorting the stage's customers.
+    _lifecycle_stage_order_idx = models.Index("(lifecycle_stage_id, complete_name, id DESC)")
+
+    def _default_lifecycle_currency_id(self):
         # The figures are in the currency of the company whose orders they count.
-        self.lifecycle_currency_id = self.env["res.company"]._lifecycle_company().currency_id
+        return self.env["res.company"]._lifecycle_company().currency_id
+
+    def _compute_lifecycle_referral_count(self):
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("lifecycle_referred_by_id", "in", self.ids)],
+                ["lifecycle_referred_by_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.lifecycle_referral_count = counts.get(partner._origin, 0)
 
     @api.model
     def _read_group_lifecycle_stage_ids(self, stages, domain):
         return stages.search([])
+
+    def _compute_application_statistics_hook(self):
+        """The stage and value class as badges in Odoo's own contact list and kanban, from
+        stored fields only."""
+        data_list = super()._compute_application_statistics_hook()
+        if not self.env.user.has_group("customer_lifecycle.group_lifecycle_user"):
+            return data_list
+        for partner in self.filtered("lifecycle_stage_id"):
+            stage = partner.lifecycle_stage_id
+            data_list[partner.id].append(
+                {
+                    "iconClass": "fa-filter",
+                    "value": stage.name,
+                    "label": self.env._("Lifecycle Stage"),
+                    "tagClass": f"o_tag_color_{stage.color or 0}",
+                }
+            )
+            if partner.lifecycle_value_class:
+                data_list[partner.id].append(
+                    {
+                        "iconClass": "fa-diamond",
+                        "value": partner.lifecycle_value_class,
+                        "label": self.env._("Value Class"),
+                        "tagClass": "o_tag_color_0",
+                    }
+                )
+        return data_list
 
     @api.constrains("lifecycle_referred_by_id")
     def _check_lifecycle_referral_cycle(self):
@@ -162,6 +226,44 @@ class ResPartner(models.Model):
             raise ValidationError(
                 self.env._("A customer cannot be referred, directly or through others, by itself.")
             )
+
+    # -- Actions --------------------------------------------------------------------------------
+
+    def action_lifecycle_set_stage(self, stage_id):
+        """A move from the funnel or the form's statusbar. Lost needs a reason: instead of
+        moving, this returns the dialog that asks for it."""
+        stage = self.env["customer.lifecycle.stage"].browse(stage_id).exists()
+        if not stage:
+            raise UserError(self.env._("This lifecycle stage no longer exists."))
+        if stage.code == "lost" and not self.env.context.get("lifecycle_lost_reason_id"):
+            action = self.env["ir.actions.act_window"]._for_xml_id(
+                "customer_lifecycle.customer_lifecycle_lost_action"
+            )
+            action["context"] = {"default_partner_ids": self.ids}
+            return action
+        self.write({"lifecycle_stage_id": stage.id})
+        return True
+
+    def action_view_lifecycle_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_lifecycle.customer_lifecycle_history_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_lifecycle_orders(self):
+        """The confirmed orders the lifecycle figures are computed from."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["domain"] = [
+            ("partner_id", "child_of", self.commercial_partner_id.id),
+            ("state", "=", "sale"),
+            ("company_id", "=", self.env["res.company"]._lifecycle_company().id),
+        ]
+        action["context"] = {"create": False}
+        return action
 
     # -- Stage changes ------------------------------------------------------------------------
 
@@ -187,6 +289,16 @@ class ResPartner(models.Model):
             if "lifecycle_referred_by_id" in vals or "parent_id" in vals:
                 self._lifecycle_after_evidence("manual")
             return result
+        if (
+            set(vals) == {"lifecycle_stage_id"}
+            and not self.env.su
+            and self.env.user.has_group("customer_lifecycle.group_lifecycle_user")
+        ):
+            # Working the funnel is a lifecycle user's job even without the right to edit
+            # contacts: the stage alone is written with elevated rights, still as that user
+            # (history, chatter), on customers the user can see.
+            self.check_access("read")
+            return self.sudo()._lifecycle_write_stage(vals)
         return self._lifecycle_write_stage(vals)
 
     def _lifecycle_write_stage(self, vals):
@@ -198,7 +310,10 @@ class ResPartner(models.Model):
             "import" if context.get("import_file") else "manual"
         )
         reason = context.get("lifecycle_reason")
-        if not by_engine and stage.code == "lost" and not reason:
+        lost_reason = self.env["customer.lifecycle.lost.reason"].browse(
+            context.get("lifecycle_lost_reason_id")
+        )
+        if not by_engine and stage.code == "lost" and not (reason or lost_reason):
             raise UserError(
                 self.env._("Moving a customer to %(stage)s needs a reason.", stage=stage.name)
             )
@@ -210,10 +325,13 @@ class ResPartner(models.Model):
             return ((self - contacts) | contacts.commercial_partner_id)._lifecycle_write_stage(vals)
         moving = self.filtered(lambda p: p.lifecycle_stage_id != stage)
         previous = {partner.id: partner.lifecycle_stage_id for partner in moving}
+        entered = {partner.id: partner.lifecycle_stage_date for partner in moving}
+        now = fields.Datetime.now()
         vals = {
             **vals,
-            "lifecycle_stage_date": fields.Datetime.now(),
+            "lifecycle_stage_date": now,
             "lifecycle_stage_manual": not by_engine,
+            "lifecycle_lost_reason_id": stage.code == "lost" and lost_reason.id,
         }
         if by_engine:  # many customers at once: one batch of chatter messages, below
             result = super(ResPartner, self.with_context(mail_notrack=True)).write(vals)
@@ -228,6 +346,9 @@ class ResPartner(models.Model):
                         "stage_to_id": stage.id,
                         "trigger": trigger,
                         "reason": reason,
+                        "lost_reason_id": lost_reason.id,
+                        "days_in_stage": entered[partner.id]
+                        and (now - entered[partner.id]).total_seconds() / 86400,
                     }
                     for partner in moving
                 ]

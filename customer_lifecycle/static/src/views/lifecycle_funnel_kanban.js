@@ -1,0 +1,47 @@
+import { registry } from "@web/core/registry";
+import { useService } from "@web/core/utils/hooks";
+import { KanbanHeader } from "@web/views/kanban/kanban_header";
+import { KanbanRenderer } from "@web/views/kanban/kanban_renderer";
+import { kanbanView } from "@web/views/kanban/kanban_view";
+import { moveToStage } from "../lifecycle_stage_move";
+
+export class LifecycleFunnelHeader extends KanbanHeader {
+    static template = "customer_lifecycle.FunnelKanbanHeader";
+}
+
+export class LifecycleFunnelRenderer extends KanbanRenderer {
+    static components = { ...KanbanRenderer.components, KanbanHeader: LifecycleFunnelHeader };
+
+    setup() {
+        super.setup();
+        this.action = useService("action");
+        this.orm = useService("orm");
+    }
+
+    /** Dropped on another column: the stage changes on the server, then the funnel reloads
+     * (counts, revenue, health bars). Within a column the order is the funnel's own. */
+    async sortRecordDrop(dataRecordId, dataGroupId, { parent }) {
+        const list = this.props.list;
+        parent?.classList.remove("o_kanban_hover");
+        const target = list.groups.find((group) => group.id === parent?.dataset.id);
+        if (!target || target.id === dataGroupId) {
+            return;
+        }
+        const source = list.groups.find((group) => group.id === dataGroupId);
+        const record = source?.list.records.find((rec) => rec.id === dataRecordId);
+        if (!record) {
+            return;
+        }
+        this.toggleProcessing(dataRecordId, true);
+        try {
+            await moveToStage(this, record.resId, target.value, () => list.model.load());
+        } finally {
+            this.toggleProcessing(dataRecordId, false);
+        }
+    }
+}
+
+registry.category("views").add("lifecycle_funnel_kanban", {
+    ...kanbanView,
+    Renderer: LifecycleFunnelRenderer,
+});

@@ -1,0 +1,97 @@
+import { registry } from "@web/core/registry";
+
+const column = (name) => `.o_kanban_group:has(.o_column_title:contains('${name}'))`;
+// Below the column header, where a card lands.
+const dropInside = { position: { top: 100 }, relative: true };
+
+// A salesperson works the funnel: all seven columns, the overdue filter, a card dragged from
+// Buyer to Customer (its form shows the history row), another dragged to Lost with a reason.
+registry.category("web_tour.tours").add("customer_lifecycle_funnel_tour", {
+    url: "/odoo/lifecycle-funnel",
+    steps: () => [
+        {
+            content: "Seven columns, Lost folded at the end",
+            trigger: ".o_lifecycle_funnel .o_kanban_group:eq(6).o_column_folded:contains('Lost')",
+        },
+        {
+            content: "Each column counts its customers",
+            trigger: `${column("Buyer")} .o_lifecycle_funnel_count:contains('(2)')`,
+        },
+        {
+            content: "Open the filters",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Only the customers overdue for repurchase",
+            trigger: ".o_filter_menu .dropdown-item:contains('Overdue for Repurchase')",
+            run: "click",
+        },
+        {
+            content: "The overdue buyer stays, the one on track goes",
+            trigger: `${column("Buyer")}:contains('Tour Buyer One'):not(:contains('Tour Buyer Two'))`,
+        },
+        {
+            content: "Remove the filter",
+            trigger: ".o_searchview_facet:contains('Overdue') .o_facet_remove",
+            run: "click",
+        },
+        {
+            content: "Drag the first buyer to Customer",
+            trigger: `${column("Buyer")} .o_kanban_record:contains('Tour Buyer One')`,
+            run: ({ drag_and_drop }) => drag_and_drop(column("Customer"), dropInside),
+        },
+        {
+            content: "The card is in the Customer column",
+            trigger: `${column("Customer")} .o_kanban_record:contains('Tour Buyer One')`,
+            run: "click",
+        },
+        {
+            content: "Open the Lifecycle tab of its form",
+            trigger: ".o_notebook .nav-link:contains('Lifecycle')",
+            run: "click",
+        },
+        {
+            content: "What to do now, for its new stage",
+            trigger: ".o_lifecycle_guidance:contains('keep the rhythm')",
+        },
+        {
+            content: "The move is in its history, by hand",
+            trigger:
+                ".o_field_widget[name=lifecycle_history_ids] .o_data_row:contains('Buyer'):contains('Manual Move')",
+        },
+        {
+            content: "Back to the funnel",
+            trigger: ".o_breadcrumb .breadcrumb-item a:contains('Lifecycle Funnel')",
+            run: "click",
+        },
+        {
+            content: "Drag the second buyer to Lost",
+            trigger: `${column("Buyer")} .o_kanban_record:contains('Tour Buyer Two')`,
+            run: ({ drag_and_drop }) => drag_and_drop(column("Lost"), dropInside),
+        },
+        {
+            content: "The dialog asks why",
+            trigger: ".modal .o_field_widget[name=lost_reason_id] input",
+            run: "edit competitor",
+        },
+        {
+            content: "Pick the reason",
+            trigger: ".o-autocomplete--dropdown-item:contains('Went to a competitor')",
+            run: "click",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal button[name=action_mark_lost]",
+            run: "click",
+        },
+        {
+            content: "The card left the Buyer column",
+            trigger: `${column("Buyer")}:not(:contains('Tour Buyer Two'))`,
+        },
+        {
+            content: "Lost counts it",
+            trigger: `${column("Lost")}:contains('(1)')`,
+        },
+    ],
+});
