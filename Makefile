@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export RESET HTTP_PORT DEMO_DB ODOO_SRC KEEP_DB SIZE RUNS
 
-.PHONY: demo test stop lint shell venv wheel bench pot clean
+.PHONY: demo test stop lint shell venv wheel bench screenshot pot clean
 
 demo:  ## database lifecycle_demo with demo data, served on http://127.0.0.1:8069
 	@bash .ci/demo.sh
@@ -30,6 +30,9 @@ clean: stop  ## remove .run/ (databases of the private cluster included), dist/ 
 
 bench:  ## time the engine on synthetic data: SIZE=S|L|SL (default SL), RUNS=3
 	@bash .ci/bench.sh
+
+screenshot:  ## docs/lifecycle-funnel.png from the demo database (run make demo once first)
+	@bash .ci/screenshot.sh
 
 pot: venv  ## regenerate customer_lifecycle/i18n/customer_lifecycle.pot from a fresh install
 	@bash .ci/pot.sh

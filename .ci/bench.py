@@ -16,6 +16,7 @@ import time
 import odoo
 from odoo import SUPERUSER_ID, Command, api
 from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval
 
 SIZES = {"S": 10_000, "L": 100_000}
 MARK = "customer_lifecycle.bench_size"
@@ -249,6 +250,53 @@ class Bench:
                 env["res.partner"].browse(partner_id), "order"
             )
 
+    def funnel_first_screen(self):
+        """What the Lifecycle Funnel asks when a salesperson opens it: every stage column with
+        its count and 12-month revenue, the first 40 cards of each open column (the kanban's
+        own fields), and the health bars. The web client sends these two calls at once."""
+        with self.cursor() as cr:
+            env = self.env(cr)
+            user = env["res.users"].search([("login", "=", "bench_salesperson")])
+            if not user:
+                user = env["res.users"].create(
+                    {
+                        "name": "Bench Salesperson",
+                        "login": "bench_salesperson",
+                        "group_ids": [Command.link(env.ref("sales_team.group_sale_salesman").id)],
+                    }
+                )
+            action = env.ref("customer_lifecycle.res_partner_action_lifecycle_funnel")
+            kanban = env.ref("customer_lifecycle.res_partner_view_kanban_lifecycle_funnel")
+            views = env["res.partner"].with_user(user).get_views([(kanban.id, "kanban")])
+            fields = views["models"]["res.partner"]["fields"]
+            spec = {
+                name: {"fields": {"display_name": {}}} if field["type"] == "many2one" else {}
+                for name, field in fields.items()
+            }
+            domain, user_id = safe_eval(action.domain), user.id
+
+        def first_screen():
+            with self.cursor() as cr:
+                partners = (
+                    api.Environment(cr, user_id, {})["res.partner"]
+                    .with_context(read_group_expand=True, bin_size=True)
+                )  # fmt: skip
+                partners.web_read_group(
+                    domain,
+                    ["lifecycle_stage_id"],
+                    ["lifecycle_revenue_12m:sum"],
+                    auto_unfold=True,
+                    unfold_read_specification=spec,
+                    unfold_read_default_limit=40,
+                )
+                partners.read_progress_bar(
+                    domain,
+                    "lifecycle_stage_id",
+                    {"field": "lifecycle_health", "colors": {"on_track": "success"}},
+                )
+
+        return first_screen
+
 
 def main(config, database, size, runs=3):
     bench = Bench(config, database)
@@ -274,6 +322,11 @@ def main(config, database, size, runs=3):
             customers,
         ),
         ("single customer re-evaluation", timed(bench.single_customer, runs), 1),
+        (
+            "Lifecycle Funnel first screen for a salesperson (7 columns, 40 cards each)",
+            timed(bench.funnel_first_screen(), runs),
+            None,
+        ),
     ]
     growth = peak_mb() - memory_before
 

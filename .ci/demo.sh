@@ -36,8 +36,10 @@ cat <<MSG
 
   Odoo is starting on http://127.0.0.1:$PORT  (database $DB, log in .run/log/demo.log)
   Log in as admin / admin.
-  Customers:        Sales > Orders > Customers, tab "Lifecycle" on a customer's form
-  Stages, history:  Sales > Configuration > Customer Lifecycle
+  Funnel:           Sales > Customers > Lifecycle Funnel (also in Contacts); tab "Lifecycle"
+                    on a customer's form
+  Conversion:       Sales > Reporting > Stage Conversion
+  Stages, reasons:  Sales > Configuration > Customer Lifecycle
   Settings:         Sales > Configuration > Settings, block "Customer Lifecycle"
   Ctrl-C stops the server; 'make stop' also stops the private PostgreSQL.
 

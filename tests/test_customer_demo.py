@@ -74,3 +74,15 @@ class TestCustomerDemo(LifecycleCase):
                 savepoint.rollback()
             self.env.invalidate_all()
         self.assertEqual(runs[0], runs[1])
+
+    def test_the_demo_shows_moves_by_hand_after_the_first_computation(self):
+        partners, _orders = self._generate()
+        customers = partners.filtered(lambda p: not p.parent_id)
+        self.engine._recompute_all(in_transaction=True)
+        self.env["customer.lifecycle.demo"]._play_manual_moves(customers)
+        manual = customers.filtered("lifecycle_stage_manual")
+        lost = manual.filtered(lambda p: p.lifecycle_stage_id.code == "lost")
+        self.assertEqual(len(lost), 6)
+        self.assertTrue(all(lost.mapped("lifecycle_lost_reason_id")), "each with its reason")
+        self.assertEqual(len(manual - lost), 3)
+        self.assertEqual(set((manual - lost).lifecycle_stage_id.mapped("code")), {"prospect"})

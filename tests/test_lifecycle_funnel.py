@@ -152,9 +152,9 @@ class TestLifecycleFunnel(LifecycleCase):
         self.assertEqual(move.user_id, self.salesperson)
 
     def test_the_lost_reason_goes_when_the_customer_leaves_lost(self):
-        self.buyer.with_context(lifecycle_lost_reason_id=self.reason.id).lifecycle_stage_id = (
-            self.stage("lost")
-        )
+        self.buyer.with_context(
+            lifecycle_lost_reason_id=self.reason.id
+        ).lifecycle_stage_id = self.stage("lost")
         self.assertEqual(self.buyer.lifecycle_lost_reason_id, self.reason)
         self.buyer.with_context(lifecycle_trigger="order").lifecycle_stage_id = self.stage(
             "customer"

@@ -99,6 +99,12 @@ MIX = [
     ("referral", 12, 2),  # brought by a customer, not bought yet
     ("potential", 18, 5),  # never contacted
 ]
+LOST_NOTES = [
+    "Said on the phone they will not order again this year.",
+    "Closed the shop in the spring.",
+    "The new manager buys from a wholesaler.",
+    False,
+]
 ASCII = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻàèéìòù ", "acelnoszzACELNOSZZaeeiou.")
 DAYS = 3 * 365
 
@@ -118,6 +124,28 @@ class CustomerLifecycleDemo(models.AbstractModel):
         people = self._people(rng, salespeople)
         self._referrals(rng, people)
         self._orders(rng, people, products, today)
+
+    @api.model
+    def _play_manual_moves(self, customers):
+        """What the sales reps did after the first computation, so that the funnel shows moves
+        by hand: a few repeat customers lost to reasons the data cannot know, a few names called
+        and now prospects. Run by the install hook, after the engine, on the demo customers."""
+        rng = random.Random(SEED)
+        admin = self.env.ref("base.user_admin")
+        reasons = self.env["customer.lifecycle.lost.reason"].search([])
+        stages = {stage.code: stage for stage in self.env["customer.lifecycle.stage"].search([])}
+        by_stage = {
+            code: customers.filtered(lambda p, c=code: p.lifecycle_stage_id.code == c)
+            for code in stages
+        }
+        for partner in rng.sample(by_stage["customer"].ids + by_stage["buyer"].ids, 6):
+            reason = rng.choice(reasons)
+            self.env["res.partner"].browse(partner).with_user(admin).with_context(
+                lifecycle_lost_reason_id=reason.id,
+                lifecycle_reason=rng.choice(LOST_NOTES),
+            ).lifecycle_stage_id = stages["lost"]
+        called = self.env["res.partner"].browse(rng.sample(by_stage["potential"].ids, 3))
+        called.with_user(admin).lifecycle_stage_id = stages["prospect"]
 
     def _products(self):
         """What the demo business sells. Created without an external id, like the customers and

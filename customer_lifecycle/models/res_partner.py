@@ -59,7 +59,6 @@ class ResPartner(models.Model):
         copy=False,
         group_expand="_read_group_lifecycle_stage_ids",
     )
-    lifecycle_stage_code = fields.Selection(related="lifecycle_stage_id.code", string="Stage Rule")
     lifecycle_stage_date = fields.Datetime(string="In Stage Since", copy=False, readonly=True)
     # The name Odoo's rotting feature (mail.tracking.duration.mixin) reads; not stored.
     date_last_stage_update = fields.Datetime(

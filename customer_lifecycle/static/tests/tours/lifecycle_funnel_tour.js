@@ -14,7 +14,11 @@ registry.category("web_tour.tours").add("customer_lifecycle_funnel_tour", {
             trigger: ".o_lifecycle_funnel .o_kanban_group:eq(6).o_column_folded:contains('Lost')",
         },
         {
-            content: "Each column counts its customers",
+            content: "Each open column counts its customers",
+            trigger: ".o_kanban_group:not(.o_column_folded) .o_lifecycle_funnel_count:eq(5)",
+        },
+        {
+            content: "Two buyers",
             trigger: `${column("Buyer")} .o_lifecycle_funnel_count:contains('(2)')`,
         },
         {
@@ -34,6 +38,25 @@ registry.category("web_tour.tours").add("customer_lifecycle_funnel_tour", {
         {
             content: "Remove the filter",
             trigger: ".o_searchview_facet:contains('Overdue') .o_facet_remove",
+            run: "click",
+        },
+        {
+            content: "Open the filters again",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Customers won back this quarter: none yet",
+            trigger: ".o_filter_menu .dropdown-item:contains('Won Back This Quarter')",
+            run: "click",
+        },
+        {
+            content: "The buyers are not among them",
+            trigger: `${column("Buyer")}:not(:has(.o_kanban_record))`,
+        },
+        {
+            content: "Remove that filter",
+            trigger: ".o_searchview_facet:contains('Won Back') .o_facet_remove",
             run: "click",
         },
         {
