@@ -3,7 +3,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
@@ -328,6 +328,36 @@ class TestLifecycleNightlyRun(LifecycleCase):
 
         weekly = self._run_engine(today + timedelta(days=8))
         self.assertTrue(weekly["full"], "a week after the last full run")
+
+    def test_a_daily_run_writes_an_imported_order_onto_its_customer_and_contacts(self):
+        today = fields.Datetime.now()
+        self._run_engine(today)
+        buyer = self.customers[0]
+        contact = self.Partner.create({"name": "Giulia at Customer 00", "parent_id": buyer.id})
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("UPDATE sale_order SET write_date = write_date - interval '2 days'")
+        )
+        # An import: the order is written without the immediate re-evaluation.
+        with freeze_time(today):
+            order = (
+                self.env["sale.order"]
+                .with_context(lifecycle_defer=True)
+                .create(
+                    {
+                        "partner_id": contact.id,
+                        "order_line": [
+                            Command.create({"product_id": self.product.id, "tax_ids": []})
+                        ],
+                    }
+                )
+            )
+            order.action_confirm()
+        self.assertEqual(buyer.lifecycle_order_count, 1, "not re-evaluated yet")
+        daily = self._run_engine(today)
+        self.assertFalse(daily["full"])
+        self.assertEqual((buyer | contact).mapped("lifecycle_order_count"), [2, 2])
+        self.assertEqual((buyer | contact).lifecycle_stage_id, self.stage("customer"))
 
     def _run_engine(self, when):
         """The engine in its own transaction, as the scheduler runs it."""

@@ -45,7 +45,8 @@ FACT_COLUMNS = (
 # The population: commercial entities that are neither internal users nor companies of this
 # database. Portal users are customers (they order online) and stay in.
 POPULATION = """
-    SELECT p.id, p.lifecycle_referred_by_id AS referred_by, p.rfm_segment AS stored_segment
+    SELECT p.id, p.lifecycle_referred_by_id AS referred_by, p.rfm_segment AS stored_segment,
+           p.write_date
       FROM res_partner p
      WHERE p.id = p.commercial_partner_id AND p.active
        AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id AND NOT u.share)
@@ -146,8 +147,10 @@ SELECT p.id AS partner_id,
 
 # Customers whose facts changed since the last run: their orders were written (imports that
 # deferred the immediate re-evaluation), their orders crossed the 12-month or RFM window
-# boundary, a note was logged on them, or they have no facts yet. Changes made through the ORM
-# (orders, referrers, contacts) re-evaluated the customer at once already.
+# boundary, a note was logged on them, or they were created (or unarchived, or detached from a
+# company) and have no facts yet. Changes made through the ORM (orders, referrers, contacts)
+# re-evaluated the customer at once already; a partner inserted in SQL without a write date
+# waits for the weekly full run.
 DIRTY = """
     SELECT c.commercial_partner_id
       FROM sale_order o
@@ -161,7 +164,8 @@ DIRTY = """
      WHERE m.id > %(last_message_id)s AND m.model = 'res.partner' AND m.message_type = 'comment'
     UNION
     SELECT p.id FROM (%(population)s) p
-     WHERE NOT EXISTS (SELECT 1 FROM customer_lifecycle_fact f WHERE f.partner_id = p.id)
+     WHERE p.write_date >= %(since)s
+       AND NOT EXISTS (SELECT 1 FROM customer_lifecycle_fact f WHERE f.partner_id = p.id)
 """
 
 # Phase 2: every target value, from the facts, by the names of the target table's columns.
@@ -178,7 +182,7 @@ base AS (
            f.median_gap, f.discount, COALESCE(f.converted, 0) AS converted,
            COALESCE(f.interacted, FALSE) AS interacted,
            CASE WHEN f.order_count >= 2
-                THEN EXTRACT(EPOCH FROM f.last_order - f.first_order) / 86400.0
+                THEN date_part('epoch', f.last_order - f.first_order) / 86400
                      / (f.order_count - 1) END AS mean_gap,
            %(today)s::date - f.last_order::date AS days_since
       FROM population p
@@ -251,42 +255,37 @@ KEEP_CHANGED = """
     OR (p.lifecycle_stage_manual AND q.evidence > p.lifecycle_stage_date)
 """
 
-# Population-wide scores (nightly run): quintiles with ties in one bucket, segment, value class,
-# ranked among the customers who bought (the partition), in one pass over the customers.
-# What keeps it fast at L: the buyers' count and revenue are two numbers read once
-# (%(buyers)s, %(buyers_revenue)s) rather than window aggregates over the partition; amounts
-# are sorted and summed as float8 (exact for cents), not numeric; the segment is looked up in
-# an array of the 125 cells (%(segments)s, index 25 (r - 1) + 5 (f - 1) + m), not joined.
+# Population-wide scores (nightly run): quintiles with ties in one bucket, segment and value
+# class, ranked among the customers who bought, then joined to everyone. What keeps it fast at
+# L: the four rankings sort narrow rows of the facts table, not the wide rows being classified;
+# the buyers' count and revenue are two numbers read once (%(buyers)s, %(buyers_revenue)s);
+# amounts are sorted and summed as float8 (exact for cents), not numeric; the segment is looked
+# up in an array of the 125 cells (%(segments)s, index 25 (r - 1) + 5 (f - 1) + m).
 FULL_SCORES = """
-    SELECT s.*, (%(segments)s)[25 * (s.r - 1) + 5 * (s.f - 1) + s.m] AS segment
-      FROM (SELECT j.*,
-                   CASE WHEN j.order_count > 0 THEN
-                        1 + floor(5 * (rank() OVER w_recency - 1) / %(buyers)s)::int
-                   END AS r,
-                   CASE WHEN j.order_count > 0 THEN
-                        1 + floor(5 * (rank() OVER w_frequency - 1) / %(buyers)s)::int
-                   END AS f,
-                   CASE WHEN j.order_count > 0 THEN
-                        1 + floor(5 * (rank() OVER w_monetary - 1) / %(buyers)s)::int
-                   END AS m,
-                   CASE WHEN j.order_count = 0 THEN NULL
-                        WHEN COALESCE(j.revenue, 0) <= 0 THEN 'C'
-                        WHEN 100 * COALESCE(sum(GREATEST(j.revenue, 0)::float8) OVER w_before, 0)
+    SELECT j.*, k.r, k.f, k.m, k.value_class,
+           (%(segments)s)[25 * (k.r - 1) + 5 * (k.f - 1) + k.m] AS segment
+      FROM judged j
+ LEFT JOIN (SELECT f.partner_id,
+                   1 + floor(5 * (rank() OVER (ORDER BY f.last_order) - 1) / %(buyers)s)::int
+                       AS r,
+                   1 + floor(5 * (rank() OVER (ORDER BY f.window_orders) - 1)
+                             / %(buyers)s)::int AS f,
+                   1 + floor(5 * (rank() OVER (ORDER BY f.window_revenue::float8) - 1)
+                             / %(buyers)s)::int AS m,
+                   CASE WHEN COALESCE(f.revenue, 0) <= 0 THEN 'C'
+                        WHEN 100 * COALESCE(sum(GREATEST(f.revenue, 0)::float8) OVER w_before, 0)
                              / NULLIF(%(buyers_revenue)s, 0) < %(class_a)s
                             THEN 'A'
-                        WHEN 100 * COALESCE(sum(GREATEST(j.revenue, 0)::float8) OVER w_before, 0)
+                        WHEN 100 * COALESCE(sum(GREATEST(f.revenue, 0)::float8) OVER w_before, 0)
                              / NULLIF(%(buyers_revenue)s, 0) < %(class_b)s
                             THEN 'B'
                         ELSE 'C' END AS value_class
-              FROM judged j
-            WINDOW w_recency AS (PARTITION BY j.order_count > 0 ORDER BY j.last_order),
-                   w_frequency AS (PARTITION BY j.order_count > 0 ORDER BY j.window_orders),
-                   w_monetary AS (PARTITION BY j.order_count > 0
-                                  ORDER BY j.window_revenue::float8),
-                   w_before AS (PARTITION BY j.order_count > 0
-                                ORDER BY COALESCE(j.revenue, 0)::float8 DESC, j.partner_id
+              FROM customer_lifecycle_fact f
+              JOIN population p ON p.id = f.partner_id
+             WHERE f.order_count > 0
+            WINDOW w_before AS (ORDER BY COALESCE(f.revenue, 0)::float8 DESC, f.partner_id
                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-           ) s
+           ) k ON k.partner_id = j.partner_id
 """
 # Between two nightly runs: the stored segment stands, nothing population-wide is computed.
 PARTIAL_SCORES = """
