@@ -7,7 +7,8 @@ Three set-based phases:
    engine's narrow table. The nightly run reads through the read-only cursor, so a deployment
    with a replica runs the heavy part there.
 2. Classify: one statement derives from the facts every customer's target values (expected
-   interval, health, RFM quintiles, value class, stage) into a temporary table.
+   interval, health, RFM quintiles, value class, stage) into a temporary table; a daily run
+   keeps there only the customers with something to write.
 3. Write: only what differs from res_partner is written, in short committed batches retried on
    a concurrent update. A customer's first stage is written in SQL; real stage changes go
    through the ORM (tracking, history, playbook activities, automation rules).
