@@ -5,7 +5,7 @@ SIZE is S (10,000 customers / about 100,000 orders) or L (100,000 / about 1,000,
 written straight in SQL (orders with lines, five years of dates, skewed spend, 30 % one-time
 buyers, lapsed customers, quotations and cancelled orders, a tenth of the orders in a foreign
 currency) into a database that has the addon installed, once; then every scenario runs RUNS
-times and the medians are printed as a Markdown table.
+times and the medians, with the fastest and slowest run, are printed as a Markdown table.
 """
 
 import resource
@@ -118,7 +118,7 @@ def peak_mb():
 
 
 def timed(function, runs, before=None):
-    """Median seconds of `runs` calls of function(), each after before() when given."""
+    """Seconds of `runs` calls of function(), each after before() when given."""
     seconds = []
     for _run in range(runs):
         if before:
@@ -126,7 +126,7 @@ def timed(function, runs, before=None):
         started = time.perf_counter()
         function()
         seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds)
+    return seconds
 
 
 class Bench:
@@ -331,11 +331,12 @@ def main(config, database, size, runs=3):
     growth = peak_mb() - memory_before
 
     print(f"\n{size}: {customers:,} customers, {orders:,} orders; median of {runs} runs\n")
-    print("| scenario | seconds | customers per second |")
-    print("|---|---:|---:|")
+    print("| scenario | seconds (median) | fastest–slowest | customers per second |")
+    print("|---|---:|---:|---:|")
     for name, seconds, count in results:
-        rate = f"{count / seconds:,.0f}" if count else ""
-        print(f"| {name} | {seconds:.3f} | {rate} |")
+        median = statistics.median(seconds)
+        rate = f"{count / median:,.0f}" if count else ""
+        print(f"| {name} | {median:.3f} | {min(seconds):.3f}–{max(seconds):.3f} | {rate} |")
     print(f"\nPeak memory growth of the Odoo process: {growth:.0f} MB")
 
 
