@@ -46,13 +46,13 @@ registry.category("web_tour.tours").add("customer_lifecycle_funnel_tour", {
             run: "click",
         },
         {
-            content: "Customers won back this quarter: none yet",
+            content: "Customers won back this quarter",
             trigger: ".o_filter_menu .dropdown-item:contains('Won Back This Quarter')",
             run: "click",
         },
         {
-            content: "The buyers are not among them",
-            trigger: `${column("Buyer")}:not(:has(.o_kanban_record))`,
+            content: "The first buyer came back from Lost this quarter, the second never left",
+            trigger: `${column("Buyer")}:contains('Tour Buyer One'):not(:contains('Tour Buyer Two'))`,
         },
         {
             content: "Remove that filter",
