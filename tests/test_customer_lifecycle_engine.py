@@ -208,6 +208,28 @@ class TestLifecycleValues(LifecycleCase):
         self.assertEqual(zofia.lifecycle_median_interval, 15.0)
         self.assertEqual(str(zofia.lifecycle_next_order_date), "2026-02-15")
 
+    def test_the_nightly_playbook_does_not_send_one_message_per_activity(self):
+        marco = self.Partner.create({"name": "Marco Rossi", "user_id": self.salesperson.id})
+        self.order(marco, "2025-01-10")  # buyer at once; its activity is announced
+        notifications = [
+            ("model", "=", "res.partner"),
+            ("res_id", "=", marco.id),
+            ("message_type", "=", "user_notification"),
+        ]
+        announced = self.env["mail.message"].search_count(notifications)
+        self.assertTrue(announced, "a move in the day announces its activity")
+        self.nightly_run("2026-06-30")
+        self.assertEqual(marco.lifecycle_stage_id.code, "lost")
+        win_back = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", marco.id),
+                ("activity_type_id", "=", self.stage("lost").activity_type_id.id),
+            ]
+        )
+        self.assertEqual(win_back.user_id, self.salesperson)
+        self.assertEqual(self.env["mail.message"].search_count(notifications), announced)
+
 
 @tagged("post_install", "-at_install")
 class TestLifecycleNightlyRun(LifecycleCase):

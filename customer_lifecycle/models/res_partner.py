@@ -437,6 +437,10 @@ class ResPartner(models.Model):
         the first time, thank its referrer."""
         today = fields.Date.context_today(self)
         Activity = self.env["mail.activity"].sudo()
+        if self.env.context.get("lifecycle_trigger") == "schedule":
+            # The nightly run schedules hundreds at once: they appear in each rep's activities,
+            # without one "assigned to you" message (and email) per activity.
+            Activity = Activity.with_context(mail_activity_quick_update=True)
         model_id = self.env["ir.model"]._get_id("res.partner")
         vals_list = []
         if stage.activity_type_id:
