@@ -18,10 +18,15 @@ export class LifecycleFunnelRenderer extends KanbanRenderer {
         this.orm = useService("orm");
     }
 
-    /** Dropped on another column: the stage changes on the server, then the funnel reloads
-     * (counts, revenue, health bars). Within a column the order is the funnel's own. */
-    async sortRecordDrop(dataRecordId, dataGroupId, { parent }) {
+    /** Dropped on another stage column: the stage changes on the server, then the funnel
+     * reloads (counts, revenue, health bars). Within a column the order is the funnel's own.
+     * Grouped by anything else (salesperson, country...), Odoo's own move applies. */
+    async sortRecordDrop(dataRecordId, dataGroupId, params) {
         const list = this.props.list;
+        if (!list.isGrouped || list.groupBy[0].split(":")[0] !== "lifecycle_stage_id") {
+            return super.sortRecordDrop(dataRecordId, dataGroupId, params);
+        }
+        const { parent } = params;
         parent?.classList.remove("o_kanban_hover");
         const target = list.groups.find((group) => group.id === parent?.dataset.id);
         if (!target || target.id === dataGroupId) {
