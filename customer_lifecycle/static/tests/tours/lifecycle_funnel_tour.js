@@ -41,6 +41,10 @@ registry.category("web_tour.tours").add("customer_lifecycle_funnel_tour", {
             run: "click",
         },
         {
+            content: "Both buyers are shown again",
+            trigger: `${column("Buyer")}:contains('Tour Buyer One'):contains('Tour Buyer Two')`,
+        },
+        {
             content: "Open the filters again",
             trigger: ".o_searchview_dropdown_toggler",
             run: "click",
@@ -58,6 +62,10 @@ registry.category("web_tour.tours").add("customer_lifecycle_funnel_tour", {
             content: "Remove that filter",
             trigger: ".o_searchview_facet:contains('Won Back') .o_facet_remove",
             run: "click",
+        },
+        {
+            content: "Both buyers are back (the columns reloaded before any drag)",
+            trigger: `${column("Buyer")}:contains('Tour Buyer One'):contains('Tour Buyer Two')`,
         },
         {
             content: "Drag the first buyer to Customer",
