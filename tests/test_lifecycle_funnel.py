@@ -174,6 +174,23 @@ class TestLifecycleFunnel(LifecycleCase):
         wizard.action_mark_lost()
         self.assertEqual(selected.lifecycle_stage_id, self.stage("lost"))
 
+    def test_moving_a_customer_already_in_the_stage_changes_nothing(self):
+        lost = self.Partner.create({"name": "Trattoria Chiusa"})
+        lost.with_context(lifecycle_trigger="schedule").lifecycle_stage_id = self.stage("lost")
+        entered, history = lost.lifecycle_stage_date, lost.lifecycle_history_ids
+        wizard = (
+            self.env["customer.lifecycle.lost"]
+            .with_user(self.salesperson)
+            .with_context(active_model="res.partner", active_ids=(lost | self.buyer).ids)
+            .create({"lost_reason_id": self.reason.id})
+        )
+        wizard.action_mark_lost()
+        self.assertEqual(self.buyer.lifecycle_stage_id, self.stage("lost"))
+        self.assertEqual(lost.lifecycle_stage_date, entered, "still lost since the first move")
+        self.assertFalse(lost.lifecycle_stage_manual, "the engine put it there")
+        self.assertFalse(lost.lifecycle_lost_reason_id)
+        self.assertEqual(lost.lifecycle_history_ids, history)
+
     def test_the_history_says_how_long_the_customer_stayed_in_a_stage(self):
         partner = self.Partner.create({"name": "Pizzeria Napoli"})
         self.env.cr.execute(

@@ -316,13 +316,19 @@ class ResPartner(models.Model):
             raise UserError(
                 self.env._("Moving a customer to %(stage)s needs a reason.", stage=stage.name)
             )
+        other_vals = {k: v for k, v in vals.items() if k not in STAGE_FIELDS}
         # A contact's stage is its company's: a move on a contact moves the company.
         contacts = self.filtered(lambda p: p.commercial_partner_id != p)
         if contacts:
-            if other_vals := {k: v for k, v in vals.items() if k not in STAGE_FIELDS}:
+            if other_vals:
                 super(ResPartner, contacts).write(other_vals)
             return ((self - contacts) | contacts.commercial_partner_id)._lifecycle_write_stage(vals)
+        # Customers already in the stage keep their date, flag and reason: nothing moved.
         moving = self.filtered(lambda p: p.lifecycle_stage_id != stage)
+        if other_vals and (staying := self - moving):
+            super(ResPartner, staying).write(other_vals)
+        if not moving:
+            return True
         previous = {partner.id: partner.lifecycle_stage_id for partner in moving}
         entered = {partner.id: partner.lifecycle_stage_date for partner in moving}
         now = fields.Datetime.now()
@@ -333,29 +339,28 @@ class ResPartner(models.Model):
             "lifecycle_lost_reason_id": stage.code == "lost" and lost_reason.id,
         }
         if by_engine:  # many customers at once: one batch of chatter messages, below
-            result = super(ResPartner, self.with_context(mail_notrack=True)).write(vals)
+            result = super(ResPartner, moving.with_context(mail_notrack=True)).write(vals)
         else:
-            result = super().write(vals)
-        if moving:
-            self.env["customer.lifecycle.history"].sudo().create(
-                [
-                    {
-                        "partner_id": partner.id,
-                        "stage_from_id": previous[partner.id].id,
-                        "stage_to_id": stage.id,
-                        "trigger": trigger,
-                        "reason": reason,
-                        "lost_reason_id": lost_reason.id,
-                        "days_in_stage": entered[partner.id]
-                        and (now - entered[partner.id]).total_seconds() / 86400,
-                    }
-                    for partner in moving
-                ]
-            )
-            moving._lifecycle_sync_contacts()
-            moving._lifecycle_schedule_playbook(stage, previous)
-            if by_engine:
-                moving._lifecycle_post_stage_tracking(stage, previous)
+            result = super(ResPartner, moving).write(vals)
+        self.env["customer.lifecycle.history"].sudo().create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "stage_from_id": previous[partner.id].id,
+                    "stage_to_id": stage.id,
+                    "trigger": trigger,
+                    "reason": reason,
+                    "lost_reason_id": lost_reason.id,
+                    "days_in_stage": entered[partner.id]
+                    and (now - entered[partner.id]).total_seconds() / 86400,
+                }
+                for partner in moving
+            ]
+        )
+        moving._lifecycle_sync_contacts()
+        moving._lifecycle_schedule_playbook(stage, previous)
+        if by_engine:
+            moving._lifecycle_post_stage_tracking(stage, previous)
         return result
 
     def _lifecycle_post_stage_tracking(self, stage, previous):
