@@ -44,10 +44,13 @@ FACT_COLUMNS = (
     "discount", "converted", "interacted",
 )  # fmt: skip
 # The population: commercial entities that are neither internal users nor companies of this
-# database. Portal users are customers (they order online) and stay in.
+# database. Portal users are customers (they order online) and stay in. Its stage columns and
+# current values (a row of the columns a daily run compares, else NULL) let the classification
+# compare without reading res_partner a second time.
 POPULATION = """
     SELECT p.id, p.lifecycle_referred_by_id AS referred_by, p.rfm_segment AS stored_segment,
-           p.write_date
+           p.write_date, p.lifecycle_stage_id AS stage_id, p.lifecycle_stage_manual AS stage_manual,
+           p.lifecycle_stage_date AS stage_date, %(current)s AS current_values
       FROM res_partner p
      WHERE p.id = p.commercial_partner_id AND p.active
        AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id AND NOT u.share)
@@ -175,7 +178,8 @@ INSERT INTO clc_target (%(columns)s)
 SELECT %(q_columns)s FROM (
 WITH population AS (%(population)s),
 base AS (
-    SELECT p.id AS partner_id, p.referred_by, p.stored_segment,
+    SELECT p.id AS partner_id, p.referred_by, p.stored_segment, p.stage_id, p.stage_manual,
+           p.stage_date, p.current_values,
            COALESCE(f.order_count, 0) AS order_count, COALESCE(f.cancel_count, 0) AS cancel_count,
            f.first_order, f.last_order, f.last_quotation, f.revenue, f.revenue_12m, f.margin,
            COALESCE(f.window_orders, 0) AS window_orders,
@@ -240,7 +244,8 @@ SELECT s.partner_id,
             ELSE 'potential' END AS stage_code,
        GREATEST(s.last_order, s.last_quotation,
                 CASE WHEN s.is_lost THEN s.last_order + s.threshold * interval '1 day' END)
-           AS evidence
+           AS evidence,
+       s.stage_id, s.stage_manual, s.stage_date, s.current_values
   FROM scored s
 ) q
 %(keep)s
@@ -249,11 +254,10 @@ SELECT s.partner_id,
 # res_partner's, a stage that would move, or a stage set by hand that newer evidence confirms.
 # The rest, most of them, never reach the target table.
 KEEP_CHANGED = """
-  JOIN res_partner p ON p.id = q.partner_id
   LEFT JOIN customer_lifecycle_stage cs ON cs.code = q.stage_code
- WHERE ROW(%(current)s) IS DISTINCT FROM ROW(%(targets)s)
-    OR p.lifecycle_stage_id IS DISTINCT FROM cs.id
-    OR (p.lifecycle_stage_manual AND q.evidence > p.lifecycle_stage_date)
+ WHERE q.current_values IS DISTINCT FROM ROW(%(targets)s)
+    OR q.stage_id IS DISTINCT FROM cs.id
+    OR (q.stage_manual AND q.evidence > q.stage_date)
 """
 
 # Population-wide scores (nightly run): quintiles with ties in one bucket, segment and value
@@ -443,7 +447,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 since_year_ago=before["year_ago"],
                 since_window=before["window_start"],
                 last_message_id=company.lifecycle_last_message_id,
-                population=SQL(POPULATION, ids=None),
+                population=self._population(None),
                 **bounds,
             )
         )
@@ -451,11 +455,18 @@ class CustomerLifecycleEngine(models.AbstractModel):
         population = self.env["customer.lifecycle.fact"].search_count([]) or 1
         return None if len(ids) > DAILY_SHARE_LIMIT * population else ids
 
+    @staticmethod
+    def _population(ids, compared=()):
+        """The population (ids: only these customers), carrying the current values of the
+        compared columns."""
+        current = SQL("ROW(%s)", SQL(", ").join(SQL.identifier("p", n) for n in compared))
+        return SQL(POPULATION, ids=ids, current=current if compared else SQL("NULL::int"))
+
     def _aggregate_query(self, ids):
         company = self.env["res.company"]._lifecycle_company()
         return SQL(
             AGGREGATE,
-            population=SQL(POPULATION, ids=ids),
+            population=self._population(ids),
             ids=ids,
             company_id=company.id,
             **self._time_bounds(company, fields.Datetime.now()),
@@ -480,6 +491,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
             return 0
         with self.env.registry.cursor(readonly=True) as read_cr:
             read_cr.execute(SQL("SET LOCAL work_mem = '64MB'"))
+            read_cr.execute(SQL("SET LOCAL jit = off"))  # compiling costs more than it saves
             read_cr.execute(self._aggregate_query(ids))
             rows = read_cr.fetchall()
         cr = self.env.cr
@@ -548,7 +560,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 for f in range(1, 6)
                 for m in range(1, 6)
             ]
-            cr.execute(SQL(BUYERS, population=SQL(POPULATION, ids=None)))
+            cr.execute(SQL(BUYERS, population=self._population(None)))
             buyers, buyers_revenue = cr.fetchone()
             scored = SQL(
                 FULL_SCORES,
@@ -581,15 +593,16 @@ class CustomerLifecycleEngine(models.AbstractModel):
         if ids is None:
             # Four sorts of every customer, in memory. And the population filter
             # (id = commercial_partner_id) is estimated at a few hundred rows, so the planner
-            # probes the facts once per customer: hash joins save 0.2 s at L.
+            # probes the facts once per customer: hash joins save 0.2 s at L. PostgreSQL's JIT
+            # (on by default) would spend up to a second compiling this statement, to save less.
             cr.execute(SQL("SET LOCAL work_mem = '64MB'"))
             cr.execute(SQL("SET LOCAL enable_nestloop = off"))
-        keep = SQL()
+            cr.execute(SQL("SET LOCAL jit = off"))
+        keep, compared = SQL(), ()
         if changed_only:
             compared = [(n, kind) for n, kind in target if n in (*METRIC_FIELDS, *SCORE_FIELDS)]
             keep = SQL(
                 KEEP_CHANGED,
-                current=SQL(", ").join(SQL.identifier("p", n) for n, _kind in compared),
                 # as res_partner would store them
                 targets=SQL(", ").join(
                     SQL("%s::%s", SQL.identifier("q", n), SQL(kind)) for n, kind in compared
@@ -601,7 +614,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 columns=SQL(", ").join(SQL.identifier(name) for name, _kind in target),
                 q_columns=SQL(", ").join(SQL.identifier("q", name) for name, _kind in target),
                 keep=keep,
-                population=SQL(POPULATION, ids=ids),
+                population=self._population(ids, [name for name, _kind in compared]),
                 today=fields.Date.context_today(self),
                 company_median=company_median,
                 overdue_factor=rules.HEALTH_OVERDUE_FACTOR,
@@ -614,6 +627,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
         if ids is None:
             cr.execute(SQL("SET LOCAL work_mem = DEFAULT"))
             cr.execute(SQL("SET LOCAL enable_nestloop = DEFAULT"))
+            cr.execute(SQL("SET LOCAL jit = DEFAULT"))
             cr.execute(SQL("ANALYZE clc_target"))
 
     # -- Phase 3: write -------------------------------------------------------------------------
