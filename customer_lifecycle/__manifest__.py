@@ -27,6 +27,7 @@
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
         "views/res_partner_funnel_views.xml",
+        "views/account_move_views.xml",
         "views/customer_lifecycle_lost_reason_views.xml",
         "wizard/customer_lifecycle_lost_views.xml",
         "views/customer_lifecycle_menus.xml",

@@ -2,7 +2,9 @@ from . import customer_lifecycle_stage
 from . import customer_lifecycle_history
 from . import customer_lifecycle_lost_reason
 from . import customer_lifecycle_fact
+from . import customer_lifecycle_payment
 from . import res_partner
+from . import account_move
 from . import customer_lifecycle_engine
 from . import res_company
 from . import res_config_settings

@@ -12,6 +12,10 @@ Three set-based phases:
 3. Write: only what differs from res_partner is written, in short committed batches retried on
    a concurrent update. A customer's first stage is written in SQL; real stage changes go
    through the ORM (tracking, history, playbook activities, automation rules).
+
+Beside them, the nightly run refreshes how customers pay (customer.lifecycle.payment, per
+company) from posted customer invoices, the same way: read through the read-only cursor, only
+changed rows written.
 """
 
 import io
@@ -27,6 +31,12 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools import lifecycle_rules as rules
+from .customer_lifecycle_payment import (
+    PAID_WITHIN_MONTHS,
+    PAYMENT_BEHAVIOUR,
+    PAYMENT_COLUMNS,
+    PAYMENT_DIRTY,
+)
 from .res_partner import METRIC_FIELDS, SCORE_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -393,6 +403,10 @@ class CustomerLifecycleEngine(models.AbstractModel):
             else:
                 aggregated = self._aggregate_from_replica(ids)
             phases["aggregate"] = time.monotonic() - started - sum(phases.values())
+            payers = self._refresh_payments(
+                None if full else company.lifecycle_last_run - DIRTY_MARGIN, in_transaction
+            )
+            phases["payments"] = time.monotonic() - started - sum(phases.values())
             self._classify(None, changed_only=not full)
             phases["classify"] = time.monotonic() - started - sum(phases.values())
             written = self._write_targets(trigger, full=True, commit=not in_transaction)
@@ -416,7 +430,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 time.monotonic() - started,
                 ", ".join(f"{phase} {seconds:.2f}s" for phase, seconds in phases.items()),
             )  # fmt: skip
-            return {**written, "aggregated": aggregated, "full": full}
+            return {**written, "aggregated": aggregated, "payers": payers, "full": full}
         except Exception:
             cr.rollback()
             raise
@@ -543,6 +557,79 @@ class CustomerLifecycleEngine(models.AbstractModel):
             buffer.write("\n")
         buffer.seek(0)
         cr._obj.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+
+    # -- Beside: payment behaviour -------------------------------------------------------------
+
+    def _refresh_payments(self, since, in_transaction):
+        """Refresh customer.lifecycle.payment: every customer (since None), or those whose
+        invoices may have changed since then. Returns how many customers were read."""
+        today = fields.Date.context_today(self)
+        paid_since = today - relativedelta(months=PAID_WITHIN_MONTHS)
+        cr = self.env.cr
+        ids = None
+        if since:
+            cr.execute(
+                SQL(
+                    PAYMENT_DIRTY,
+                    since=since,
+                    paid_since=paid_since,
+                    paid_since_before=since.date() - relativedelta(months=PAID_WITHIN_MONTHS),
+                )
+            )
+            ids = [row[0] for row in cr.fetchall() if row[0]]
+            if not ids:
+                return 0
+        query = SQL(PAYMENT_BEHAVIOUR, ids=ids, today=today, paid_since=paid_since)
+        if in_transaction:
+            cr.execute(query)
+            rows = cr.fetchall()
+        else:
+            with self.env.registry.cursor(readonly=True) as read_cr:
+                read_cr.execute(SQL("SET LOCAL jit = off"))
+                read_cr.execute(query)
+                rows = read_cr.fetchall()
+        cr.execute(SQL("DROP TABLE IF EXISTS clc_payment_new"))
+        cr.execute(SQL("CREATE TEMP TABLE clc_payment_new (LIKE customer_lifecycle_payment)"))
+        cr.execute(SQL("ALTER TABLE clc_payment_new DROP COLUMN id"))
+        self._copy(cr, "clc_payment_new", PAYMENT_COLUMNS, rows)
+        if not in_transaction:
+            self.env["ir.cron"]._commit_progress(0)  # the rows survive a retried upsert
+        self._in_batch(not in_transaction, lambda: self._upsert_payments(ids))
+        return len(rows)
+
+    def _upsert_payments(self, ids):
+        """Move clc_payment_new into customer_lifecycle_payment, writing only what changed;
+        rows of the customers read (ids None: all) that are gone from it are deleted."""
+        cr = self.env.cr
+        columns = SQL(", ").join(SQL.identifier(name) for name in PAYMENT_COLUMNS)
+        values = PAYMENT_COLUMNS[2:]
+        cr.execute(
+            SQL(
+                """INSERT INTO customer_lifecycle_payment AS p (%(columns)s)
+                   SELECT %(columns)s FROM clc_payment_new
+                   ON CONFLICT (partner_id, company_id) DO UPDATE
+                      SET (%(values)s) = ROW(%(excluded)s)
+                    WHERE ROW(%(current)s) IS DISTINCT FROM ROW(%(excluded)s)""",
+                columns=columns,
+                values=SQL(", ").join(SQL.identifier(name) for name in values),
+                excluded=SQL(", ").join(SQL.identifier("excluded", name) for name in values),
+                current=SQL(", ").join(SQL.identifier("p", name) for name in values),
+            ),
+            log_exceptions=False,
+        )
+        cr.execute(
+            SQL(
+                """DELETE FROM customer_lifecycle_payment p
+                    WHERE (%(ids)s::int[] IS NULL OR p.partner_id = ANY(%(ids)s::int[]))
+                      AND NOT EXISTS (SELECT 1 FROM clc_payment_new n
+                                       WHERE n.partner_id = p.partner_id
+                                         AND n.company_id = p.company_id)""",
+                ids=ids,
+            )
+        )
+        cr.execute(SQL("DROP TABLE clc_payment_new"))
+        self.env["customer.lifecycle.payment"].invalidate_model()
+        return 0
 
     # -- Phase 2: classify ----------------------------------------------------------------------
 

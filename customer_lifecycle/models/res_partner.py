@@ -169,6 +169,42 @@ class ResPartner(models.Model):
         string="Referrals Brought", compute="_compute_lifecycle_referral_count"
     )
 
+    # How the customer pays the current company: customer.lifecycle.payment, refreshed by the
+    # nightly run. Computed per company, so a user working in two companies never sees a sum.
+    lifecycle_payment_currency_id = fields.Many2one(
+        "res.currency", string="Payment Currency", compute="_compute_lifecycle_payment"
+    )
+    lifecycle_paid_invoice_count = fields.Integer(
+        string="Invoices Paid (24 Months)",
+        compute="_compute_lifecycle_payment",
+        help="Posted customer invoices fully paid in the last 24 months.",
+    )
+    lifecycle_days_to_pay = fields.Float(
+        string="Average Days to Pay",
+        digits=(16, 1),
+        compute="_compute_lifecycle_payment",
+        help="Days between each installment's due date and its payment, weighted by the amount "
+        "paid, over the invoices paid in the last 24 months. Negative: paid early. Credit notes "
+        "are not payments.",
+    )
+    lifecycle_late_share = fields.Float(
+        string="Paid Late (%)",
+        digits=(16, 1),
+        compute="_compute_lifecycle_payment",
+        help="Share of the invoices paid in the last 24 months with a payment after the due date.",
+    )
+    lifecycle_overdue_amount = fields.Monetary(
+        string="Overdue",
+        currency_field="lifecycle_payment_currency_id",
+        compute="_compute_lifecycle_payment",
+        help="Still open on customer invoices past their due date, in company currency.",
+    )
+    lifecycle_overdue_since = fields.Date(
+        string="Overdue Since",
+        compute="_compute_lifecycle_payment",
+        help="Due date of the oldest overdue installment.",
+    )
+
     # The funnel's columns read stage by stage in res.partner's own order (complete_name, id
     # desc): this index answers each column's first cards without sorting the stage's customers.
     _lifecycle_stage_order_idx = models.Index("(lifecycle_stage_id, complete_name, id DESC)")
@@ -187,6 +223,19 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.lifecycle_referral_count = counts.get(partner._origin, 0)
+
+    @api.depends_context("company")
+    def _compute_lifecycle_payment(self):
+        company = self.env.company
+        rows = self.env["customer.lifecycle.payment"]._for(self.commercial_partner_id.ids, company)
+        for partner in self:
+            row = rows.get(partner.commercial_partner_id.id)
+            partner.lifecycle_payment_currency_id = company.currency_id
+            partner.lifecycle_paid_invoice_count = row.paid_invoice_count if row else 0
+            partner.lifecycle_days_to_pay = row.days_to_pay if row else 0.0
+            partner.lifecycle_late_share = row.late_share if row else 0.0
+            partner.lifecycle_overdue_amount = row.overdue_amount if row else 0.0
+            partner.lifecycle_overdue_since = row.overdue_since if row else False
 
     @api.model
     def _read_group_lifecycle_stage_ids(self, stages, domain):

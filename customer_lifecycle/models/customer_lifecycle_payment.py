@@ -1,0 +1,122 @@
+from odoo import fields, models
+
+PAYMENT_COLUMNS = (
+    "partner_id", "company_id", "paid_invoice_count", "days_to_pay", "late_share",
+    "overdue_amount", "overdue_since",
+)  # fmt: skip
+PAID_WITHIN_MONTHS = 24
+
+# How each customer pays each company, from the receivable lines (the installments) of its posted
+# customer invoices. Amounts are in the company's currency (the lines' own, converted at the
+# invoice's rate).
+# - An invoice counts once all its installments are reconciled, if that happened (its newest
+#   reconciliation) on or after %(paid_since)s.
+# - Days to pay: each payment's days after its installment's due date (negative: early),
+#   weighted by the amount it paid. A credit note or an exchange difference settles an invoice
+#   but pays nothing: neither counts as a payment, so neither is ever late.
+# - Late: an invoice with a payment after its due date.
+# - Overdue: what is still open on installments due before %(today)s.
+PAYMENT_BEHAVIOUR = """
+WITH receivable AS (
+    SELECT l.id, l.move_id, m.company_id, m.commercial_partner_id AS partner_id,
+           l.date_maturity, l.amount_residual, l.reconciled
+      FROM account_move_line l
+      JOIN account_move m ON m.id = l.move_id
+     WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+       AND l.display_type = 'payment_term' AND m.commercial_partner_id IS NOT NULL
+       AND (%(ids)s::int[] IS NULL OR m.commercial_partner_id = ANY(%(ids)s::int[]))
+),
+settlements AS MATERIALIZED (
+    SELECT r.move_id, r.company_id, r.partner_id, pr.amount, pr.max_date,
+           pr.max_date - r.date_maturity AS days_late,
+           cm.move_type = 'out_refund'
+               OR c.journal_id IS NOT DISTINCT FROM co.currency_exchange_journal_id
+               AS not_a_payment
+      FROM receivable r
+      JOIN account_partial_reconcile pr ON pr.debit_move_id = r.id
+      JOIN account_move_line c ON c.id = pr.credit_move_id
+      JOIN account_move cm ON cm.id = c.move_id
+      JOIN res_company co ON co.id = r.company_id
+     WHERE NOT EXISTS (SELECT 1 FROM receivable o WHERE o.move_id = r.move_id AND NOT o.reconciled)
+),
+invoices AS (
+    SELECT company_id, partner_id,
+           sum(amount) FILTER (WHERE NOT not_a_payment) AS paid,
+           sum(amount * days_late) FILTER (WHERE NOT not_a_payment) AS paid_days,
+           COALESCE(max(days_late) FILTER (WHERE NOT not_a_payment) > 0, FALSE) AS late
+      FROM settlements
+  GROUP BY move_id, company_id, partner_id
+    HAVING max(max_date) >= %(paid_since)s
+       AND sum(amount) FILTER (WHERE NOT not_a_payment) > 0
+),
+paid AS (
+    SELECT company_id, partner_id, count(*) AS paid_invoice_count,
+           sum(paid_days) / sum(paid) AS days_to_pay,
+           100.0 * count(*) FILTER (WHERE late) / count(*) AS late_share
+      FROM invoices
+  GROUP BY company_id, partner_id
+),
+overdue AS (
+    SELECT company_id, partner_id, sum(amount_residual) AS overdue_amount,
+           min(date_maturity) AS overdue_since
+      FROM receivable
+     WHERE NOT reconciled AND amount_residual > 0 AND date_maturity < %(today)s
+  GROUP BY company_id, partner_id
+)
+SELECT COALESCE(p.partner_id, o.partner_id), COALESCE(p.company_id, o.company_id),
+       COALESCE(p.paid_invoice_count, 0), round(p.days_to_pay::numeric, 1),
+       round(p.late_share::numeric, 1), COALESCE(o.overdue_amount, 0), o.overdue_since
+  FROM paid p
+  FULL JOIN overdue o ON o.partner_id = p.partner_id AND o.company_id = p.company_id
+"""
+
+# Customers whose payment behaviour may have changed since %(since)s: an invoice or one of its
+# installments was written (posted, reset, paid, reconciled or not), an installment is still
+# open (time makes it overdue), or a paid invoice's newest reconciliation left the window.
+PAYMENT_DIRTY = """
+    SELECT DISTINCT m.commercial_partner_id
+      FROM account_move_line l
+      JOIN account_move m ON m.id = l.move_id
+     WHERE m.move_type = 'out_invoice' AND l.display_type = 'payment_term'
+       AND (m.write_date >= %(since)s OR l.write_date >= %(since)s OR NOT l.reconciled)
+    UNION
+    SELECT DISTINCT m.commercial_partner_id
+      FROM account_partial_reconcile pr
+      JOIN account_move_line l ON l.id = pr.debit_move_id
+      JOIN account_move m ON m.id = l.move_id
+     WHERE m.move_type = 'out_invoice'
+       AND pr.max_date >= %(paid_since_before)s AND pr.max_date < %(paid_since)s
+"""
+
+
+class CustomerLifecyclePayment(models.Model):
+    """How a customer pays one company: one row per commercial entity and company.
+
+    The engine's own narrow table, refreshed by the nightly run from posted customer invoices,
+    writing only the rows that changed. Read per company: a user who works in two companies
+    sees each one's figures, never a sum of both.
+    """
+
+    _name = "customer.lifecycle.payment"
+    _description = "Customer Payment Behaviour"
+    _log_access = False
+
+    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=False)
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
+    paid_invoice_count = fields.Integer()
+    days_to_pay = fields.Float(digits=(16, 1))
+    late_share = fields.Float(digits=(16, 1))
+    overdue_amount = fields.Float(digits=(16, 2))
+    overdue_since = fields.Date()
+
+    _partner_company_uniq = models.Constraint(
+        "UNIQUE(partner_id, company_id)", "One row of payment behaviour per customer and company."
+    )
+
+    def _for(self, partner_ids, company):
+        """{partner id: row} of these customers for this company."""
+        rows = self.sudo().search_fetch(
+            [("partner_id", "in", partner_ids), ("company_id", "=", company.id)],
+            ["partner_id", *PAYMENT_COLUMNS[2:]],
+        )
+        return {row.partner_id.id: row for row in rows}

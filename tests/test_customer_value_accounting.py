@@ -1,0 +1,235 @@
+"""Customer value where accountants work: payment behaviour from posted invoices, the figures on
+the invoice and in the partner's Invoicing tab, and what an accountant may do."""
+
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import Form, new_test_user, tagged
+
+from .common import LifecycleCase
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentBehaviour(LifecycleCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.Partner.create({"name": "Trattoria Da Gino"})
+        cls.accountant = new_test_user(
+            cls.env,
+            login="clc_accountant",
+            name="Agata Accountant",
+            groups="account.group_account_invoice",
+        )
+
+    def invoice(self, when, due, amount, partner=None, currency=None, move_type="out_invoice"):
+        """A posted customer invoice (or credit note) dated `when`, due on `due`."""
+        with freeze_time(when):
+            move = self.env["account.move"].create(
+                {
+                    "move_type": move_type,
+                    "partner_id": (partner or self.customer).id,
+                    "invoice_date": when,
+                    "invoice_date_due": due,
+                    "currency_id": (currency or self.company.currency_id).id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Coffee beans",
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+            move.action_post()
+        return move
+
+    def pay(self, invoice, when, amount):
+        with freeze_time(when):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"payment_date": when, "amount": amount})._create_payments()
+
+    def behaviour(self, partner=None):
+        return self.env["customer.lifecycle.payment"].search(
+            [("partner_id", "=", (partner or self.customer).id)]
+        )
+
+    def test_an_invoice_paid_ten_days_late_counts_ten_days(self):
+        invoice = self.invoice("2026-01-01", "2026-01-31", 1000.0)
+        self.pay(invoice, "2026-02-10", 1000.0)
+        self.nightly_run("2026-03-01")
+        row = self.behaviour()
+        self.assertRecordValues(
+            row,
+            [
+                {
+                    "company_id": self.company.id,
+                    "paid_invoice_count": 1,
+                    "days_to_pay": 10.0,
+                    "late_share": 100.0,
+                    "overdue_amount": 0.0,
+                    "overdue_since": False,
+                }
+            ],
+        )
+        with freeze_time("2026-03-01"):
+            self.assertEqual(self.customer.lifecycle_days_to_pay, 10.0)
+
+    def test_partial_payments_weigh_by_amount(self):
+        invoice = self.invoice("2026-01-01", "2026-01-31", 1000.0)
+        self.pay(invoice, "2026-01-21", 250.0)  # 10 days early
+        self.pay(invoice, "2026-02-20", 750.0)  # 20 days late
+        self.nightly_run("2026-03-01")
+        # (250 x -10 + 750 x 20) / 1000
+        self.assertEqual(self.behaviour().days_to_pay, 12.5)
+        # an invoice on time alone: early days count as negative
+        other = self.invoice("2026-01-05", "2026-02-04", 500.0)
+        self.pay(other, "2026-01-30", 500.0)  # 5 days early
+        self.nightly_run("2026-03-02")
+        row = self.behaviour()
+        self.assertEqual(row.paid_invoice_count, 2)
+        self.assertEqual(row.late_share, 50.0)
+        self.assertAlmostEqual(row.days_to_pay, round((12500 - 2500) / 1500, 1))
+
+    def test_a_credit_note_is_not_a_late_payment(self):
+        invoice = self.invoice("2026-01-01", "2026-01-31", 1000.0)
+        self.pay(invoice, "2026-01-31", 700.0)  # on the day
+        refund = self.invoice("2026-03-15", "2026-03-15", 300.0, move_type="out_refund")
+        (invoice.line_ids | refund.line_ids).filtered(
+            lambda line: line.display_type == "payment_term"
+        ).reconcile()
+        self.assertEqual(invoice.payment_state, "paid")
+        self.nightly_run("2026-04-01")
+        self.assertRecordValues(
+            self.behaviour(),
+            [{"paid_invoice_count": 1, "days_to_pay": 0.0, "late_share": 0.0}],
+        )
+
+    def test_overdue_in_a_foreign_currency_is_converted(self):
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": eur.id,
+                "name": "2026-01-01",
+                "rate": 0.5,
+                "company_id": self.company.id,
+            }
+        )
+        self.invoice("2026-02-01", "2026-03-01", 1000.0, currency=eur)
+        self.invoice("2026-02-15", "2026-04-15", 100.0)  # not due yet
+        self.nightly_run("2026-03-20")
+        self.assertRecordValues(
+            self.behaviour(),
+            [
+                {
+                    "paid_invoice_count": 0,
+                    "overdue_amount": 2000.0,  # 1,000 EUR at 0.5 EUR per dollar
+                    "overdue_since": date(2026, 3, 1),
+                }
+            ],
+        )
+
+    def test_a_second_run_writes_nothing_and_a_payment_is_seen_the_next_night(self):
+        invoice = self.invoice("2026-01-01", "2026-01-31", 1000.0)
+        self.nightly_run("2026-02-05")
+        self.assertEqual(self.behaviour().overdue_amount, 1000.0)
+        self.env.cr.execute("SELECT xmin FROM customer_lifecycle_payment")
+        before = self.env.cr.fetchall()
+        self.nightly_run("2026-02-05")
+        self.env.cr.execute("SELECT xmin FROM customer_lifecycle_payment")
+        self.assertEqual(self.env.cr.fetchall(), before, "an unchanged row was rewritten")
+        self.pay(invoice, "2026-02-06", 1000.0)
+        self.nightly_run("2026-02-07")
+        self.assertRecordValues(
+            self.behaviour(), [{"paid_invoice_count": 1, "overdue_amount": 0.0, "days_to_pay": 6.0}]
+        )
+
+    def test_the_accountant_sees_the_figures_on_the_invoice_not_the_funnel_actions(self):
+        self.order(self.customer, "2026-01-02", amount=1000.0)
+        self.order(self.customer, "2026-01-20", amount=500.0)
+        invoice = self.invoice("2026-01-02", "2026-01-31", 1000.0)
+        self.pay(invoice, "2026-02-04", 1000.0)
+        self.invoice("2026-02-01", "2026-02-15", 200.0)
+        self.nightly_run("2026-03-01")
+        with freeze_time("2026-03-01"):
+            move = invoice.with_user(self.accountant)
+            self.assertFalse(self.accountant.has_group("customer_lifecycle.group_lifecycle_user"))
+            self.assertRecordValues(
+                move,
+                [
+                    {
+                        "lifecycle_stage_id": self.stage("customer").id,
+                        "lifecycle_revenue_total": 1500.0,
+                        "lifecycle_revenue_12m": 1500.0,
+                        "lifecycle_days_to_pay": 4.0,
+                        "lifecycle_overdue_amount": 200.0,
+                    }
+                ],
+            )
+            alert = move.alerts["customer_lifecycle_value"]
+            self.assertIn("Customer", alert["message"])
+            self.assertIn("pays 4.0 days late on average", alert["message"])
+            self.assertEqual(alert["action"]["res_id"], self.customer.id)
+            # the Invoicing tab of the partner, for the accountant
+            partner = self.customer.with_user(self.accountant)
+            with Form(partner, view="account.view_partner_property_form") as form:
+                self.assertEqual(form.lifecycle_days_to_pay, 4.0)
+                self.assertEqual(form.lifecycle_overdue_amount, 200.0)
+            # grouped by the customer's stage in the invoice list
+            groups = (
+                self.env["account.move"]
+                .with_user(self.accountant)
+                .formatted_read_group(
+                    [("partner_id", "=", self.customer.id), ("move_type", "=", "out_invoice")],
+                    ["lifecycle_stage_id"],
+                    ["__count"],
+                )
+            )
+            self.assertEqual(groups[0]["lifecycle_stage_id"][0], self.stage("customer").id)
+            self.assertEqual(groups[0]["__count"], 2)
+            with self.assertRaises(AccessError):
+                partner.action_lifecycle_set_stage(self.stage("fan").id)
+            with self.assertRaises(AccessError):
+                self.env["customer.lifecycle.history"].with_user(self.accountant).search([])
+
+    def test_each_company_sees_its_own_payment_figures(self):
+        other = self.env["res.company"].create({"name": "Gino Export"})
+        self.env.user.company_ids |= other
+        self.invoice("2026-01-01", "2026-01-31", 1000.0)
+        with freeze_time("2026-01-01"):
+            self.env["account.chart.template"].try_loading("generic_coa", other, install_demo=False)
+            foreign = (
+                self.env["account.move"]
+                .with_company(other)
+                .create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": self.customer.id,
+                        "invoice_date": "2026-01-01",
+                        "invoice_date_due": "2026-01-15",
+                        "invoice_line_ids": [
+                            Command.create(
+                                {"name": "Beans", "price_unit": 300.0, "tax_ids": [Command.clear()]}
+                            )
+                        ],
+                    }
+                )
+            )
+            foreign.action_post()
+        self.nightly_run("2026-03-01")
+        self.assertEqual(len(self.behaviour()), 2)
+        with freeze_time("2026-03-01"):
+            self.assertEqual(
+                self.customer.with_company(self.company).lifecycle_overdue_amount, 1000.0
+            )
+            self.assertEqual(self.customer.with_company(other).lifecycle_overdue_amount, 300.0)
+            self.assertEqual(foreign.lifecycle_overdue_amount, 300.0)
+            self.assertEqual(foreign.lifecycle_revenue_total, 0.0)
