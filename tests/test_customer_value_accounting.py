@@ -200,12 +200,30 @@ class TestPaymentBehaviour(LifecycleCase):
             with self.assertRaises(AccessError):
                 self.env["customer.lifecycle.history"].with_user(self.accountant).search([])
 
-    def test_each_company_sees_its_own_payment_figures(self):
+    def test_each_company_sees_its_own_figures_never_a_sum(self):
         other = self.env["res.company"].create({"name": "Gino Export"})
         self.env.user.company_ids |= other
+        self.order(self.customer, "2026-01-01", amount=1000.0)
         self.invoice("2026-01-01", "2026-01-31", 1000.0)
         with freeze_time("2026-01-01"):
             self.env["account.chart.template"].try_loading("generic_coa", other, install_demo=False)
+            Order = self.env["sale.order"].with_company(other)
+            order = Order.create(
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": other.id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.product.id,
+                                "price_unit": 300.0,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+            order.action_confirm()
             foreign = (
                 self.env["account.move"]
                 .with_company(other)
@@ -227,9 +245,15 @@ class TestPaymentBehaviour(LifecycleCase):
         self.nightly_run("2026-03-01")
         self.assertEqual(len(self.behaviour()), 2)
         with freeze_time("2026-03-01"):
-            self.assertEqual(
-                self.customer.with_company(self.company).lifecycle_overdue_amount, 1000.0
+            here = self.customer.with_company(self.company)
+            there = self.customer.with_company(other)
+            self.assertEqual(here.lifecycle_overdue_amount, 1000.0)
+            self.assertEqual(there.lifecycle_overdue_amount, 300.0)
+            self.assertEqual(here.lifecycle_company_revenue_total, 1000.0)
+            self.assertEqual(there.lifecycle_company_revenue_total, 300.0)
+            # the stored lifecycle figures are the lifecycle company's alone
+            self.assertEqual(self.customer.lifecycle_revenue_total, 1000.0)
+            self.assertEqual(self.customer.lifecycle_order_count, 1)
+            self.assertRecordValues(
+                foreign, [{"lifecycle_overdue_amount": 300.0, "lifecycle_revenue_total": 300.0}]
             )
-            self.assertEqual(self.customer.with_company(other).lifecycle_overdue_amount, 300.0)
-            self.assertEqual(foreign.lifecycle_overdue_amount, 300.0)
-            self.assertEqual(foreign.lifecycle_revenue_total, 0.0)

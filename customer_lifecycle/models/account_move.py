@@ -23,8 +23,7 @@ class AccountMove(models.Model):
         string="Customer Lifetime Revenue",
         currency_field="lifecycle_currency_id",
         compute="_compute_lifecycle_figures",
-        help="Untaxed total of the customer's confirmed orders. Counted for the lifecycle "
-        "company only: empty on other companies' invoices.",
+        help="Untaxed total of the customer's confirmed orders in the invoice's company.",
     )
     lifecycle_revenue_12m = fields.Monetary(
         string="Customer 12-Month Revenue",
@@ -50,21 +49,20 @@ class AccountMove(models.Model):
 
     @api.depends("commercial_partner_id", "company_id")
     def _compute_lifecycle_figures(self):
-        lifecycle_company = self.env["res.company"]._lifecycle_company()
-        Payment = self.env["customer.lifecycle.payment"]
         for company in self.company_id:
             moves = self.filtered(lambda move, company=company: move.company_id == company)
-            rows = Payment._for(moves.commercial_partner_id.ids, company)
+            customers = moves.commercial_partner_id.ids
+            facts = self.env["customer.lifecycle.fact"]._for(customers, company)
+            payments = self.env["customer.lifecycle.payment"]._for(customers, company)
             for move in moves:
-                partner = move.commercial_partner_id.sudo()
-                row = rows.get(partner.id)
-                sales = company == lifecycle_company
+                fact = facts.get(move.commercial_partner_id.id)
+                payment = payments.get(move.commercial_partner_id.id)
                 move.lifecycle_currency_id = company.currency_id
-                move.lifecycle_revenue_total = partner.lifecycle_revenue_total if sales else 0.0
-                move.lifecycle_revenue_12m = partner.lifecycle_revenue_12m if sales else 0.0
-                move.lifecycle_days_to_pay = row.days_to_pay if row else 0.0
-                move.lifecycle_overdue_amount = row.overdue_amount if row else 0.0
-                move.lifecycle_paid_invoice_count = row.paid_invoice_count if row else 0
+                move.lifecycle_revenue_total = fact.revenue if fact else 0.0
+                move.lifecycle_revenue_12m = fact.revenue_12m if fact else 0.0
+                move.lifecycle_days_to_pay = payment.days_to_pay if payment else 0.0
+                move.lifecycle_overdue_amount = payment.overdue_amount if payment else 0.0
+                move.lifecycle_paid_invoice_count = payment.paid_invoice_count if payment else 0
         for move in self - self.filtered("company_id"):
             move.lifecycle_currency_id = False
             move.lifecycle_revenue_total = move.lifecycle_revenue_12m = 0.0

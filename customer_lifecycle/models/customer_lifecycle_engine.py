@@ -49,7 +49,7 @@ DAILY_SHARE_LIMIT = 0.2  # a daily run touching more customers than this aggrega
 DIRTY_MARGIN = timedelta(hours=1)
 
 FACT_COLUMNS = (
-    "partner_id", "order_count", "cancel_count", "first_order", "last_order", "last_quotation",
+    "partner_id", "company_id", "order_count", "cancel_count", "first_order", "last_order", "last_quotation",
     "revenue", "revenue_12m", "margin", "window_orders", "window_revenue", "median_gap",
     "discount", "converted", "interacted",
 )  # fmt: skip
@@ -68,22 +68,23 @@ POPULATION = """
        AND (%(ids)s::int[] IS NULL OR p.id = ANY(%(ids)s::int[]))
 """
 
-# Phase 1: per customer of the population (or of ids), what its orders say. The population's
-# size is badly estimated (id = commercial_partner_id), so each part is MATERIALIZED: computed
-# once, not once per customer inside a nested loop.
+# Phase 1: per customer of the population (or of ids) and company, what its orders in that
+# company say: a row for every customer in the lifecycle company (%(company_id)s, whose facts the
+# stages and segments come from), and in each other company for the customers who ordered there.
+# The population's size is badly estimated (id = commercial_partner_id), so each part is
+# MATERIALIZED: computed once, not once per customer inside a nested loop.
 AGGREGATE = """
 WITH population AS (%(population)s),
 orders AS (
-    SELECT c.commercial_partner_id AS partner_id, o.state, o.date_order,
+    SELECT c.commercial_partner_id AS partner_id, o.company_id, o.state, o.date_order,
            o.amount_untaxed / COALESCE(NULLIF(o.currency_rate, 0), 1.0) AS amount,
            COALESCE(o.margin, 0) / COALESCE(NULLIF(o.currency_rate, 0), 1.0) AS margin
       FROM sale_order o
       JOIN res_partner c ON c.id = o.partner_id
-     WHERE o.company_id = %(company_id)s
-       AND (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
+     WHERE (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
 ),
 totals AS MATERIALIZED (
-    SELECT partner_id,
+    SELECT partner_id, company_id,
            count(*) FILTER (WHERE state = 'sale') AS order_count,
            count(*) FILTER (WHERE state = 'cancel') AS cancel_count,
            min(date_order) FILTER (WHERE state = 'sale') AS first_order,
@@ -97,28 +98,29 @@ totals AS MATERIALIZED (
            sum(amount) FILTER (WHERE state = 'sale' AND date_order >= %(window_start)s)
                AS window_revenue
       FROM orders
-  GROUP BY partner_id
+  GROUP BY partner_id, company_id
 ),
 gaps AS MATERIALIZED (
-    SELECT partner_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap
-      FROM (SELECT partner_id,
+    SELECT partner_id, company_id,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap
+      FROM (SELECT partner_id, company_id,
                    EXTRACT(EPOCH FROM date_order - lag(date_order) OVER (
-                       PARTITION BY partner_id ORDER BY date_order)) / 86400.0 AS gap
+                       PARTITION BY partner_id, company_id ORDER BY date_order)) / 86400.0 AS gap
               FROM orders
              WHERE state = 'sale') g
      WHERE gap IS NOT NULL
-  GROUP BY partner_id
+  GROUP BY partner_id, company_id
 ),
 discounts AS MATERIALIZED (
-    SELECT c.commercial_partner_id AS partner_id,
+    SELECT c.commercial_partner_id AS partner_id, o.company_id,
            100.0 * sum(l.price_unit * l.product_uom_qty * l.discount / 100.0)
                / NULLIF(sum(l.price_unit * l.product_uom_qty), 0) AS discount
       FROM sale_order_line l
       JOIN sale_order o ON o.id = l.order_id
       JOIN res_partner c ON c.id = o.partner_id
-     WHERE o.state = 'sale' AND o.company_id = %(company_id)s AND l.display_type IS NULL
+     WHERE o.state = 'sale' AND l.display_type IS NULL
        AND (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
-  GROUP BY 1
+  GROUP BY 1, 2
 ),
 referrals AS MATERIALIZED (
     SELECT r.lifecycle_referred_by_id AS partner_id, count(*) AS converted
@@ -137,8 +139,16 @@ interactions AS MATERIALIZED (
       FROM mail_message m
      WHERE m.model = 'res.partner' AND m.message_type = 'comment'
        AND (%(ids)s::int[] IS NULL OR m.res_id = ANY(%(ids)s::int[]))
+),
+keys AS (
+    SELECT p.id AS partner_id, %(company_id)s AS company_id FROM population p
+    UNION ALL
+    SELECT t.partner_id, t.company_id
+      FROM totals t
+      JOIN population p ON p.id = t.partner_id
+     WHERE t.company_id <> %(company_id)s
 )
-SELECT p.id AS partner_id,
+SELECT k.partner_id, k.company_id,
        COALESCE(t.order_count, 0) AS order_count,
        COALESCE(t.cancel_count, 0) AS cancel_count,
        t.first_order, t.last_order, t.last_quotation,
@@ -149,14 +159,15 @@ SELECT p.id AS partner_id,
        round(COALESCE(t.window_revenue, 0)::numeric, 2) AS window_revenue,
        round(g.median_gap::numeric, 4) AS median_gap,
        round(d.discount::numeric, 4) AS discount,
-       COALESCE(r.converted, 0) AS converted,
+       CASE WHEN k.company_id = %(company_id)s THEN COALESCE(r.converted, 0) ELSE 0 END
+           AS converted,
        i.partner_id IS NOT NULL AS interacted
-  FROM population p
- LEFT JOIN totals t ON t.partner_id = p.id
- LEFT JOIN gaps g ON g.partner_id = p.id
- LEFT JOIN discounts d ON d.partner_id = p.id
- LEFT JOIN referrals r ON r.partner_id = p.id
- LEFT JOIN interactions i ON i.partner_id = p.id
+  FROM keys k
+ LEFT JOIN totals t ON t.partner_id = k.partner_id AND t.company_id = k.company_id
+ LEFT JOIN gaps g ON g.partner_id = k.partner_id AND g.company_id = k.company_id
+ LEFT JOIN discounts d ON d.partner_id = k.partner_id AND d.company_id = k.company_id
+ LEFT JOIN referrals r ON r.partner_id = k.partner_id
+ LEFT JOIN interactions i ON i.partner_id = k.partner_id
 """
 
 # Customers whose facts changed since the last run: their orders were written (imports that
@@ -169,8 +180,7 @@ DIRTY = """
     SELECT c.commercial_partner_id
       FROM sale_order o
       JOIN res_partner c ON c.id = o.partner_id
-     WHERE o.company_id = %(company_id)s
-       AND (o.write_date >= %(since)s
+     WHERE (o.write_date >= %(since)s
             OR (o.date_order >= %(since_year_ago)s AND o.date_order < %(year_ago)s)
             OR (o.date_order >= %(since_window)s AND o.date_order < %(window_start)s))
     UNION
@@ -179,7 +189,8 @@ DIRTY = """
     UNION
     SELECT p.id FROM (%(population)s) p
      WHERE p.write_date >= %(since)s
-       AND NOT EXISTS (SELECT 1 FROM customer_lifecycle_fact f WHERE f.partner_id = p.id)
+       AND NOT EXISTS (SELECT 1 FROM customer_lifecycle_fact f
+                        WHERE f.partner_id = p.id AND f.company_id = %(company_id)s)
 """
 
 # Phase 2: every target value, from the facts, by the names of the target table's columns.
@@ -201,7 +212,7 @@ base AS (
                      / (f.order_count - 1) END AS mean_gap,
            %(today)s::date - f.last_order::date AS days_since
       FROM population p
- LEFT JOIN customer_lifecycle_fact f ON f.partner_id = p.id
+ LEFT JOIN customer_lifecycle_fact f ON f.partner_id = p.id AND f.company_id = %(company_id)s
 ),
 expected AS (
     SELECT b.*,
@@ -297,7 +308,7 @@ FULL_SCORES = """
                         ELSE 'C' END AS value_class
               FROM customer_lifecycle_fact f
               JOIN population p ON p.id = f.partner_id
-             WHERE f.order_count > 0
+             WHERE f.order_count > 0 AND f.company_id = %(company_id)s
             WINDOW w_before AS (ORDER BY COALESCE(f.revenue, 0)::float8 DESC, f.partner_id
                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
            ) k ON k.partner_id = j.partner_id
@@ -314,7 +325,7 @@ BUYERS = """
     SELECT count(*), COALESCE(sum(GREATEST(f.revenue, 0)), 0)
       FROM (%(population)s) p
       JOIN customer_lifecycle_fact f ON f.partner_id = p.id
-     WHERE f.order_count > 0
+     WHERE f.order_count > 0 AND f.company_id = %(company_id)s
 """
 # The median of the repeat customers' own mean intervals.
 COMPANY_MEDIAN = """
@@ -322,7 +333,7 @@ COMPANY_MEDIAN = """
                ORDER BY EXTRACT(EPOCH FROM f.last_order - f.first_order) / 86400.0
                         / (f.order_count - 1))
       FROM customer_lifecycle_fact f
-     WHERE f.order_count >= 2 AND f.last_order > f.first_order
+     WHERE f.order_count >= 2 AND f.last_order > f.first_order AND f.company_id = %(company_id)s
 """
 
 
@@ -412,7 +423,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
             written = self._write_targets(trigger, full=True, commit=not in_transaction)
             phases["write"] = time.monotonic() - started - sum(phases.values())
             self._clear_excluded_partners()
-            cr.execute(SQL(COMPANY_MEDIAN))
+            cr.execute(SQL(COMPANY_MEDIAN, company_id=company.id))
             company.sudo().write(
                 {
                     "lifecycle_median_interval": cr.fetchone()[0] or 0.0,
@@ -466,7 +477,9 @@ class CustomerLifecycleEngine(models.AbstractModel):
             )
         )
         ids = [row[0] for row in self.env.cr.fetchall() if row[0]]
-        population = self.env["customer.lifecycle.fact"].search_count([]) or 1
+        population = (
+            self.env["customer.lifecycle.fact"].search_count([("company_id", "=", company.id)]) or 1
+        )
         return None if len(ids) > DAILY_SHARE_LIMIT * population else ids
 
     @staticmethod
@@ -496,7 +509,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 self._aggregate_query(ids),
             )
         )
-        return self._upsert_facts(prune=ids is None)
+        return self._upsert_facts(ids)
 
     def _aggregate_from_replica(self, ids):
         """Phase 1 for the nightly run: the heavy read through the read-only cursor (a replica
@@ -514,18 +527,20 @@ class CustomerLifecycleEngine(models.AbstractModel):
         cr.execute(SQL("ALTER TABLE clc_fact_new DROP COLUMN id"))
         self._copy(cr, "clc_fact_new", FACT_COLUMNS, rows)
         self.env["ir.cron"]._commit_progress(0)  # the rows survive a retried upsert
-        return self._in_batch(True, lambda: self._upsert_facts(prune=ids is None))
+        return self._in_batch(True, lambda: self._upsert_facts(ids))
 
-    def _upsert_facts(self, prune):
-        """Move clc_fact_new into the facts table, writing only rows that changed."""
+    def _upsert_facts(self, ids):
+        """Move clc_fact_new into the facts table, writing only rows that changed; rows of the
+        customers aggregated (ids None: all) that are gone from it are deleted. Returns how many
+        customers were aggregated."""
         cr = self.env.cr
         columns = SQL(", ").join(SQL.identifier(name) for name in FACT_COLUMNS)
-        values = FACT_COLUMNS[1:]
+        values = FACT_COLUMNS[2:]
         cr.execute(
             SQL(
                 """INSERT INTO customer_lifecycle_fact AS f (%(columns)s)
                    SELECT %(columns)s FROM clc_fact_new
-                   ON CONFLICT (partner_id) DO UPDATE
+                   ON CONFLICT (partner_id, company_id) DO UPDATE
                       SET (%(values)s) = ROW(%(excluded)s)
                     WHERE ROW(%(current)s) IS DISTINCT FROM ROW(%(excluded)s)""",
                 columns=columns,
@@ -535,16 +550,21 @@ class CustomerLifecycleEngine(models.AbstractModel):
             ),
             log_exceptions=False,  # a concurrent update is retried, not an error
         )
-        cr.execute(SQL("SELECT count(*) FROM clc_fact_new"))
+        cr.execute(SQL("SELECT count(DISTINCT partner_id) FROM clc_fact_new"))
         count = cr.fetchone()[0]
-        if prune:  # customers gone from the population (archived, merged, now a user)
-            cr.execute(
-                SQL("""DELETE FROM customer_lifecycle_fact f
-                        WHERE NOT EXISTS (SELECT 1 FROM clc_fact_new n
-                                           WHERE n.partner_id = f.partner_id)""")
+        # customers gone from the population (archived, merged, now a user), or from a company
+        cr.execute(
+            SQL(
+                """DELETE FROM customer_lifecycle_fact f
+                    WHERE (%(ids)s::int[] IS NULL OR f.partner_id = ANY(%(ids)s::int[]))
+                      AND NOT EXISTS (SELECT 1 FROM clc_fact_new n
+                                       WHERE n.partner_id = f.partner_id
+                                         AND n.company_id = f.company_id)""",
+                ids=ids,
             )
+        )
         cr.execute(SQL("DROP TABLE clc_fact_new"))
-        if prune:  # a full aggregation: the classification's plans need fresh statistics
+        if ids is None:  # a full aggregation: the classification's plans need fresh statistics
             cr.execute(SQL("ANALYZE customer_lifecycle_fact"))
         self.env["customer.lifecycle.fact"].invalidate_model()
         return count
@@ -647,16 +667,17 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 for f in range(1, 6)
                 for m in range(1, 6)
             ]
-            cr.execute(SQL(BUYERS, population=self._population(None)))
+            cr.execute(SQL(BUYERS, population=self._population(None), company_id=company.id))
             buyers, buyers_revenue = cr.fetchone()
             scored = SQL(
                 FULL_SCORES,
+                company_id=company.id,
                 segments=SQL("%s::varchar[]", segments),
                 buyers=SQL("%s::float8", max(buyers, 1)),
                 buyers_revenue=SQL("%s::float8", buyers_revenue),
                 **settings,
             )
-            cr.execute(SQL(COMPANY_MEDIAN))
+            cr.execute(SQL(COMPANY_MEDIAN, company_id=company.id))
             company_median = SQL("%s::float8", cr.fetchone()[0])
         else:
             scored = SQL(PARTIAL_SCORES)
@@ -698,6 +719,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
         cr.execute(
             SQL(
                 CLASSIFY,
+                company_id=company.id,
                 columns=SQL(", ").join(SQL.identifier(name) for name, _kind in target),
                 q_columns=SQL(", ").join(SQL.identifier("q", name) for name, _kind in target),
                 keep=keep,

@@ -2,11 +2,13 @@ from odoo import fields, models
 
 
 class CustomerLifecycleFact(models.Model):
-    """What a customer's orders say, aggregated: one row per commercial entity.
+    """What a customer's orders in one company say, aggregated: one row per commercial entity
+    and company (in the lifecycle company, one for every customer, orders or not).
 
     The engine's own narrow table. Users never write it, so the nightly upserts never meet a
     user's save, and a day's run re-aggregates only the customers whose orders changed. The
-    stages, scores and metrics users see are derived from it onto res.partner.
+    stages, scores and metrics users see are derived from the lifecycle company's rows onto
+    res.partner; the accounting views read each company's own rows.
     """
 
     _name = "customer.lifecycle.fact"
@@ -14,6 +16,7 @@ class CustomerLifecycleFact(models.Model):
     _log_access = False
 
     partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
     order_count = fields.Integer()
     cancel_count = fields.Integer()
     first_order = fields.Datetime()
@@ -29,4 +32,14 @@ class CustomerLifecycleFact(models.Model):
     converted = fields.Integer()
     interacted = fields.Boolean()
 
-    _partner_uniq = models.Constraint("UNIQUE(partner_id)", "One row of facts per customer.")
+    _partner_company_uniq = models.Constraint(
+        "UNIQUE(partner_id, company_id)", "One row of facts per customer and company."
+    )
+
+    def _for(self, partner_ids, company):
+        """{partner id: row} of these customers in this company."""
+        rows = self.sudo().search_fetch(
+            [("partner_id", "in", partner_ids), ("company_id", "=", company.id)],
+            ["partner_id", "order_count", "revenue", "revenue_12m", "margin"],
+        )
+        return {row.partner_id.id: row for row in rows}
