@@ -49,9 +49,9 @@ DAILY_SHARE_LIMIT = 0.2  # a daily run touching more customers than this aggrega
 DIRTY_MARGIN = timedelta(hours=1)
 
 FACT_COLUMNS = (
-    "partner_id", "company_id", "order_count", "cancel_count", "first_order", "last_order", "last_quotation",
-    "revenue", "revenue_12m", "margin", "window_orders", "window_revenue", "median_gap",
-    "discount", "converted", "interacted",
+    "partner_id", "company_id", "order_count", "cancel_count", "first_order", "last_order",
+    "last_quotation", "revenue", "revenue_12m", "margin", "window_orders", "window_revenue",
+    "median_gap", "discount", "converted", "interacted",
 )  # fmt: skip
 # The population: commercial entities that are neither internal users nor companies of this
 # database. Portal users are customers (they order online) and stay in. Its stage columns and

@@ -6,7 +6,8 @@ def migrate(cr, version):
     if not version:
         return
     cr.execute(
-        "ALTER TABLE customer_lifecycle_fact DROP CONSTRAINT IF EXISTS customer_lifecycle_fact_partner_uniq"
+        "ALTER TABLE customer_lifecycle_fact"
+        " DROP CONSTRAINT IF EXISTS customer_lifecycle_fact_partner_uniq"
     )
     cr.execute("TRUNCATE customer_lifecycle_fact")
     cr.execute("UPDATE res_company SET lifecycle_last_full_run = NULL")
