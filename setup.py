@@ -23,12 +23,15 @@ def _packages():
 
 
 def _data_files():
-    """Every non-Python file of the addon (views, data, security, i18n, static, readme), relative
-    to it: most of them sit in folders that are not Python packages."""
+    """Every file of the addon outside its Python packages (views, data, security, i18n, static,
+    readme, and the migration scripts Odoo runs by path), relative to it."""
     return sorted(
         str(path.relative_to(HERE / ADDON))
         for path in (HERE / ADDON).rglob("*")
-        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and path.suffix != ".pyc"
+        and (path.suffix != ".py" or not (path.parent / "__init__.py").exists())
     )
 
 

@@ -28,6 +28,7 @@
         "views/res_partner_views.xml",
         "views/res_partner_funnel_views.xml",
         "views/account_move_views.xml",
+        "report/customer_lifecycle_value_report_views.xml",
         "views/customer_lifecycle_lost_reason_views.xml",
         "wizard/customer_lifecycle_lost_views.xml",
         "views/customer_lifecycle_menus.xml",
@@ -39,6 +40,11 @@
     "assets": {
         "web.assets_backend": [
             "customer_lifecycle/static/src/**/*",
+            ("remove", "customer_lifecycle/static/src/views/value_pivot/**"),
+        ],
+        # pivot views load lazily in Odoo 19: a pivot js_class goes with them
+        "web.assets_backend_lazy": [
+            "customer_lifecycle/static/src/views/value_pivot/**",
         ],
         "web.assets_tests": ["customer_lifecycle/static/tests/tours/*.js"],
     },

@@ -53,6 +53,20 @@ class TestCustomerDemo(LifecycleCase):
         self.assertGreaterEqual(len(quotations_only), 15, "prospects with open quotations")
         self.assertGreaterEqual(len(customers.filtered("lifecycle_referred_by_id")), 20)
 
+        # the last months are invoiced; customers pay on time, late or not yet
+        invoices = orders.invoice_ids.filtered(lambda m: m.state == "posted")
+        self.assertGreaterEqual(len(invoices), 150)
+        self.assertTrue(invoices.filtered(lambda m: m.payment_state == "paid"))
+        self.engine._recompute_all(in_transaction=True)
+        behaviour = self.env["customer.lifecycle.payment"].search(
+            [("partner_id", "in", customers.ids)]
+        )
+        self.assertTrue(behaviour.filtered(lambda b: b.days_to_pay > 0), "late payers")
+        self.assertTrue(
+            behaviour.filtered(lambda b: 0 < b.paid_invoice_count and b.days_to_pay <= 0)
+        )
+        self.assertTrue(behaviour.filtered(lambda b: b.overdue_amount > 0), "overdue invoices")
+
         revenue = Counter()
         for order in confirmed:
             revenue[order.partner_id.commercial_partner_id.id] += order.amount_untaxed

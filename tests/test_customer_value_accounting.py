@@ -257,3 +257,67 @@ class TestPaymentBehaviour(LifecycleCase):
             self.assertRecordValues(
                 foreign, [{"lifecycle_overdue_amount": 300.0, "lifecycle_revenue_total": 300.0}]
             )
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerValueAnalysis(LifecycleCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Report = cls.env["customer.lifecycle.value.report"]
+
+    def test_ten_customers_give_exact_concentration_figures(self):
+        customers = self.Partner.create([{"name": f"Bar {n}"} for n in range(1, 11)])
+        for n, customer in enumerate(customers, start=1):
+            self.order(customer, "2026-02-01", amount=100.0 * n)  # 100 ... 1,000
+        lapsed = self.Partner.create({"name": "Bar Chiuso"})
+        self.order(lapsed, "2024-01-10", amount=50_000.0)  # not in the last 12 months
+        self.nightly_run("2026-03-01")
+        summary = self.Report.get_concentration([("partner_id", "in", (customers | lapsed).ids)])
+        self.assertEqual(summary["customers"], 10)
+        self.assertEqual(summary["revenue"], 5500.0)
+        self.assertEqual(summary["top_fifth_count"], 2)
+        self.assertEqual(summary["top_fifth_share"], 34.5)  # 1,900 / 5,500
+        self.assertEqual(summary["top_ten_share"], 100.0)
+        self.assertEqual(summary["largest_share"], 18.2)  # 1,000 / 5,500
+        self.assertEqual(summary["largest_name"], "Bar 10")
+        # the search narrows it: the five smallest
+        summary = self.Report.get_concentration([("partner_id", "in", customers[:5].ids)])
+        self.assertEqual(summary["top_fifth_share"], round(100 * 500 / 1500, 1))
+
+    def test_the_analysis_totals_equal_the_customers_stored_figures(self):
+        customers = self.Partner.create([{"name": f"Hotel {n}"} for n in range(4)])
+        for n, customer in enumerate(customers):
+            self.order(customer, "2025-01-15", amount=300.0 + n)
+            self.order(customer, "2026-02-10", amount=200.0 * n + 1)
+        self.order(customers[0], "2026-02-11", amount=80.0, state="cancel")
+        self.nightly_run("2026-03-01")
+        totals = self.Report._read_group(
+            [("partner_id", "in", customers.ids)],
+            [],
+            ["revenue_total:sum", "revenue_12m:sum", "margin:sum", "customer_count:sum"],
+        )[0]
+        self.assertEqual(
+            list(totals),
+            [
+                sum(customers.mapped("lifecycle_revenue_total")),
+                sum(customers.mapped("lifecycle_revenue_12m")),
+                sum(customers.mapped("lifecycle_margin")),
+                4,
+            ],
+        )
+        self.assertEqual(totals[0], sum(300.0 + n + 200.0 * n + 1 for n in range(4)))
+        row = self.Report.search([("partner_id", "=", customers[0].id)])
+        self.assertEqual(row.cancel_rate, customers[0].lifecycle_cancel_rate)
+        self.assertEqual(row.lifecycle_stage_id, customers[0].lifecycle_stage_id)
+        self.assertEqual(row.value_class, customers[0].lifecycle_value_class)
+
+    def test_a_salesperson_reads_the_analysis_and_cannot_write_it(self):
+        self.order(self.Partner.create({"name": "Pizzeria"}), "2026-02-01")
+        self.nightly_run("2026-03-01")
+        report = self.Report.with_user(self.salesperson)
+        self.assertTrue(report.search([]))
+        with self.assertRaises(AccessError):
+            report.search([], limit=1).write({"revenue_12m": 1.0})
+        with self.assertRaises(AccessError):
+            self.Report.with_user(self.employee).search([])

@@ -52,3 +52,27 @@ class TestLifecycleUi(HttpCase):
             two.lifecycle_lost_reason_id,
             self.env.ref("customer_lifecycle.lost_reason_competitor"),
         )
+
+    def test_an_accountant_reads_the_revenue_concentration(self):
+        new_test_user(
+            self.env,
+            login="clc_tour_accountant",
+            password="clc_tour_accountant",
+            groups="account.group_account_invoice",
+        )
+        product = self.env["product.product"].create({"name": "Tour beans", "list_price": 1.0})
+        Order = self.env["sale.order"]
+        for name, amount in [("Tour Largest", 5000.0), ("Tour Second", 3000.0)] + [
+            (f"Tour Small {n}", 250.0) for n in range(8)
+        ]:
+            order = Order.create(
+                {
+                    "partner_id": self.env["res.partner"].create({"name": name}).id,
+                    "order_line": [
+                        (0, 0, {"product_id": product.id, "price_unit": amount, "tax_ids": []})
+                    ],
+                }
+            )
+            order.action_confirm()
+        self.env["customer.lifecycle.engine"]._recompute_all(in_transaction=True)
+        self.start_tour("/odoo", "customer_lifecycle_value_tour", login="clc_tour_accountant")

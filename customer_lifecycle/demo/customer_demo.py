@@ -6,6 +6,9 @@ accounts making most of the revenue, regular repeat buyers, one-time buyers, cus
 buying, prospects with open quotations, customers brought by other customers, and names nobody
 has contacted yet. The same seed gives the same customers and orders; dates are relative to the
 day of installation so that the mix still looks current in the demo.
+
+The orders of the last four months are invoiced (due in 30 days) and most invoices are paid, some
+early, some late, some not yet, so that the accountants' views have figures.
 """
 
 import random
@@ -14,6 +17,8 @@ from datetime import datetime, time, timedelta
 from odoo import Command, api, fields, models
 
 SEED = 1907
+INVOICED_DAYS = 120
+PAYMENT_DAYS = 30
 
 # fmt: off
 IT = {
@@ -123,7 +128,9 @@ class CustomerLifecycleDemo(models.AbstractModel):
             salespeople |= demo_user
         people = self._people(rng, salespeople)
         self._referrals(rng, people)
-        self._orders(rng, people, products, today)
+        orders = self._orders(rng, people, products, today)
+        # a stream of its own: the customers and orders stay those of the seed
+        self._invoices(random.Random(SEED + 1), orders, today)
 
     @api.model
     def _play_manual_moves(self, customers):
@@ -261,6 +268,44 @@ class CustomerLifecycleDemo(models.AbstractModel):
             order.date_order = datetime.combine(day, time(9)) + timedelta(
                 minutes=rng.randint(0, 540)
             )
+        return orders
+
+    def _invoices(self, rng, orders, today):
+        """Invoice the confirmed orders of the last months on their own day, due 30 days later;
+        each customer pays in its own way: mostly on time, some late, a few not at all."""
+        recent = orders.filtered(
+            lambda o: o.state == "sale"
+            and (today - o.date_order.date()).days <= INVOICED_DAYS
+        )
+        habits = {}
+        for partner in recent.partner_id.commercial_partner_id.sorted("id"):
+            draw = rng.random()
+            habits[partner] = "on_time" if draw < 0.6 else "late" if draw < 0.9 else "unpaid"
+        moves = recent._create_invoices(grouped=True)
+        for move in moves:
+            day = move.invoice_line_ids.sale_line_ids.order_id[:1].date_order.date()
+            move.write(
+                {
+                    "invoice_date": day,
+                    "invoice_payment_term_id": False,
+                    "invoice_date_due": day + timedelta(days=PAYMENT_DAYS),
+                }
+            )
+        moves.action_post()
+        paid_on = {}
+        for move in moves:
+            habit = habits[move.commercial_partner_id]
+            if habit == "unpaid":
+                continue
+            shift = -rng.randint(0, 10) if habit == "on_time" else rng.randint(3, 40)
+            day = move.invoice_date_due + timedelta(days=shift)
+            if day <= today:
+                paid_on.setdefault(day, []).append(move.id)
+        Register = self.env["account.payment.register"]
+        for day, move_ids in sorted(paid_on.items()):  # one payment per invoice, made that day
+            Register.with_context(active_model="account.move", active_ids=move_ids).create(
+                {"payment_date": day, "group_payment": False}
+            )._create_payments()
 
     def _order_days(self, rng, archetype):
         """Days before today on which this customer ordered, oldest first."""

@@ -1,0 +1,139 @@
+from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from ..models.res_partner import VALUE_CLASSES
+from ..tools.lifecycle_rules import RFM_SEGMENTS
+
+# The concentration of the 12-month revenue among the customers who bought in the last 12
+# months: the top 20 % of them (at least one), the top 10, the largest one.
+CONCENTRATION = """
+WITH ranked AS (
+    SELECT q.revenue, q.partner_id,
+           row_number() OVER (ORDER BY q.revenue DESC, q.partner_id) AS rank,
+           count(*) OVER () AS customers
+      FROM (%(rows)s) q
+)
+SELECT count(*), COALESCE(sum(revenue), 0),
+       COALESCE(sum(revenue) FILTER (WHERE rank <= ceil(customers / 5.0)), 0),
+       COALESCE(sum(revenue) FILTER (WHERE rank <= 10), 0),
+       COALESCE(max(revenue), 0),
+       min(partner_id) FILTER (WHERE rank = 1)
+  FROM ranked
+"""
+
+
+class CustomerLifecycleValueReport(models.Model):
+    """Customer Value analysis: one row per customer of the current company, from the engine's
+    per-company tables (orders, payments) and the customer's lifecycle. Read-only."""
+
+    _name = "customer.lifecycle.value.report"
+    _description = "Customer Value Analysis"
+    _auto = False
+    _rec_name = "partner_id"
+    _order = "revenue_12m desc, partner_id"
+
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    lifecycle_stage_id = fields.Many2one("customer.lifecycle.stage", string="Stage", readonly=True)
+    value_class = fields.Selection(VALUE_CLASSES, readonly=True)
+    rfm_segment = fields.Selection(list(RFM_SEGMENTS), string="RFM Segment", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    country_id = fields.Many2one("res.country", readonly=True)
+    customer_count = fields.Integer(string="Customers", readonly=True)
+    order_count = fields.Integer(string="Confirmed Orders", readonly=True)
+    revenue_total = fields.Monetary(string="Lifetime Revenue", readonly=True)
+    revenue_12m = fields.Monetary(string="12-Month Revenue", readonly=True)
+    margin = fields.Monetary(readonly=True)
+    discount_percent = fields.Float(
+        string="Average Discount (%)", digits=(16, 1), aggregator="avg", readonly=True
+    )
+    cancel_rate = fields.Float(
+        string="Cancelled Orders (%)", digits=(16, 1), aggregator="avg", readonly=True
+    )
+    days_to_pay = fields.Float(
+        string="Average Days to Pay",
+        digits=(16, 1),
+        aggregator="avg",
+        readonly=True,
+        help="Average over the customers who paid invoices in the last 24 months; see the "
+        "customer's Invoicing tab.",
+    )
+    overdue_amount = fields.Monetary(string="Overdue", readonly=True)
+
+    _depends = {
+        "customer.lifecycle.fact": [
+            "partner_id", "company_id", "order_count", "cancel_count", "revenue",
+            "revenue_12m", "margin", "discount",
+        ],
+        "customer.lifecycle.payment": [
+            "partner_id", "company_id", "paid_invoice_count", "days_to_pay", "overdue_amount",
+        ],
+        "res.partner": [
+            "lifecycle_stage_id", "lifecycle_value_class", "rfm_segment", "user_id", "country_id",
+        ],
+    }  # fmt: skip
+
+    @property
+    def _table_query(self):
+        """The current company's customers: those with order facts there, or invoices."""
+        company = self.env.company
+        return SQL(
+            """
+            SELECT p.id, p.id AS partner_id, %(company_id)s AS company_id,
+                   %(currency_id)s AS currency_id, p.lifecycle_stage_id,
+                   p.lifecycle_value_class AS value_class, p.rfm_segment, p.user_id,
+                   p.country_id, 1 AS customer_count,
+                   COALESCE(f.order_count, 0) AS order_count,
+                   COALESCE(f.revenue, 0) AS revenue_total,
+                   COALESCE(f.revenue_12m, 0) AS revenue_12m,
+                   COALESCE(f.margin, 0) AS margin,
+                   round(f.discount::numeric, 1) AS discount_percent,
+                   round(100.0 * f.cancel_count / NULLIF(f.order_count + f.cancel_count, 0), 1)
+                       AS cancel_rate,
+                   CASE WHEN pay.paid_invoice_count > 0 THEN pay.days_to_pay END AS days_to_pay,
+                   COALESCE(pay.overdue_amount, 0) AS overdue_amount
+              FROM res_partner p
+         LEFT JOIN customer_lifecycle_fact f
+                ON f.partner_id = p.id AND f.company_id = %(company_id)s
+         LEFT JOIN customer_lifecycle_payment pay
+                ON pay.partner_id = p.id AND pay.company_id = %(company_id)s
+             WHERE p.lifecycle_stage_id IS NOT NULL
+               AND (f.id IS NOT NULL OR pay.id IS NOT NULL)
+            """,
+            company_id=company.id,
+            currency_id=company.currency_id.id,
+        )
+
+    @api.model
+    def get_concentration(self, domain=()):
+        """How much of the 12-month revenue of the customers matching domain comes from the
+        top 20 % of them, the top 10 and the largest: the business's dependency on few
+        customers. Shares in %, on the customers who bought in the last 12 months."""
+        query = self._search(Domain(list(domain)) & Domain("revenue_12m", ">", 0))
+        rows = query.select(
+            SQL(
+                "%s AS revenue, %s AS partner_id",
+                self._field_to_sql(self._table, "revenue_12m", query),
+                self._field_to_sql(self._table, "partner_id", query),
+            )
+        )
+        self.env.cr.execute(SQL(CONCENTRATION, rows=rows))
+        customers, total, top_fifth, top_ten, largest, largest_id = self.env.cr.fetchone()
+
+        def share(amount):
+            return round(100.0 * float(amount) / float(total), 1) if total else 0.0
+
+        return {
+            "customers": customers,
+            "revenue": float(total),
+            "currency_id": self.env.company.currency_id.id,
+            "top_fifth_count": -(-customers // 5),
+            "top_fifth_share": share(top_fifth),
+            "top_ten_share": share(top_ten),
+            "largest_share": share(largest),
+            "largest_name": self.env["res.partner"].browse(largest_id).display_name
+            if largest_id
+            else "",
+        }
