@@ -274,8 +274,7 @@ class CustomerLifecycleDemo(models.AbstractModel):
         """Invoice the confirmed orders of the last months on their own day, due 30 days later;
         each customer pays in its own way: mostly on time, some late, a few not at all."""
         recent = orders.filtered(
-            lambda o: o.state == "sale"
-            and (today - o.date_order.date()).days <= INVOICED_DAYS
+            lambda o: o.state == "sale" and (today - o.date_order.date()).days <= INVOICED_DAYS
         )
         habits = {}
         for partner in recent.partner_id.commercial_partner_id.sorted("id"):
