@@ -7,7 +7,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import LifecycleCase
 
@@ -80,7 +80,7 @@ class TestPaymentBehaviour(LifecycleCase):
             ],
         )
         with freeze_time("2026-03-01"):
-            self.assertEqual(self.customer.lifecycle_days_to_pay, 10.0)
+            self.assertEqual(self.customer.get_lifecycle_company_value()["days_to_pay"], 10.0)
 
     def test_partial_payments_weigh_by_amount(self):
         invoice = self.invoice("2026-01-01", "2026-01-31", 1000.0)
@@ -180,9 +180,16 @@ class TestPaymentBehaviour(LifecycleCase):
             self.assertEqual(alert["action"]["res_id"], self.customer.id)
             # the Invoicing tab of the partner, for the accountant
             partner = self.customer.with_user(self.accountant)
-            with Form(partner, view="account.view_partner_property_form") as form:
-                self.assertEqual(form.lifecycle_days_to_pay, 4.0)
-                self.assertEqual(form.lifecycle_overdue_amount, 200.0)
+            value = partner.get_lifecycle_company_value()
+            self.assertEqual(
+                {key: value[key] for key in ("stage", "revenue_total", "days_to_pay")},
+                {"stage": self.stage("customer").name, "revenue_total": 1500.0, "days_to_pay": 4.0},
+            )
+            self.assertEqual(
+                (value["overdue_amount"], value["overdue_since"]), (200.0, "2026-02-15")
+            )
+            arch = partner.get_views([(False, "form")])["views"]["form"]["arch"]
+            self.assertIn('widget="lifecycle_company_value"', arch)
             # grouped by the customer's stage in the invoice list
             groups = (
                 self.env["account.move"]
@@ -245,12 +252,11 @@ class TestPaymentBehaviour(LifecycleCase):
         self.nightly_run("2026-03-01")
         self.assertEqual(len(self.behaviour()), 2)
         with freeze_time("2026-03-01"):
-            here = self.customer.with_company(self.company)
-            there = self.customer.with_company(other)
-            self.assertEqual(here.lifecycle_overdue_amount, 1000.0)
-            self.assertEqual(there.lifecycle_overdue_amount, 300.0)
-            self.assertEqual(here.lifecycle_company_revenue_total, 1000.0)
-            self.assertEqual(there.lifecycle_company_revenue_total, 300.0)
+            here = self.customer.with_company(self.company).get_lifecycle_company_value()
+            there = self.customer.with_company(other).get_lifecycle_company_value()
+            self.assertEqual((here["overdue_amount"], there["overdue_amount"]), (1000.0, 300.0))
+            self.assertEqual((here["revenue_total"], there["revenue_total"]), (1000.0, 300.0))
+            self.assertEqual(there["currency_id"], other.currency_id.id)
             # the stored lifecycle figures are the lifecycle company's alone
             self.assertEqual(self.customer.lifecycle_revenue_total, 1000.0)
             self.assertEqual(self.customer.lifecycle_order_count, 1)

@@ -53,7 +53,7 @@ class TestLifecycleUi(HttpCase):
             self.env.ref("customer_lifecycle.lost_reason_competitor"),
         )
 
-    def test_an_accountant_reads_the_revenue_concentration(self):
+    def test_an_accountant_reads_customer_value_on_invoices_and_in_the_analysis(self):
         new_test_user(
             self.env,
             login="clc_tour_accountant",
@@ -74,5 +74,21 @@ class TestLifecycleUi(HttpCase):
                 }
             )
             order.action_confirm()
+        largest = self.env["res.partner"].search([("name", "=", "Tour Largest")])
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": largest.id,
+                "invoice_date": "2026-01-05",
+                "invoice_date_due": "2026-02-04",
+                "invoice_line_ids": [(0, 0, {"name": "Beans", "price_unit": 700.0, "tax_ids": []})],
+            }
+        )
+        invoice.action_post()
         self.env["customer.lifecycle.engine"]._recompute_all(in_transaction=True)
         self.start_tour("/odoo", "customer_lifecycle_value_tour", login="clc_tour_accountant")
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",
+            "customer_lifecycle_invoice_tour",
+            login="clc_tour_accountant",
+        )

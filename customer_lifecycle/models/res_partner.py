@@ -169,59 +169,6 @@ class ResPartner(models.Model):
         string="Referrals Brought", compute="_compute_lifecycle_referral_count"
     )
 
-    # What the customer is worth to the current company and how it pays it, for the accounting
-    # views: the engine's per-company tables (customer.lifecycle.fact and .payment, refreshed by
-    # the nightly run). Computed per company, so a user working in two companies never sees a sum.
-    lifecycle_company_currency_id = fields.Many2one(
-        "res.currency", string="Company Currency", compute="_compute_lifecycle_company_value"
-    )
-    lifecycle_company_revenue_total = fields.Monetary(
-        string="Lifetime Revenue (Company)",
-        currency_field="lifecycle_company_currency_id",
-        compute="_compute_lifecycle_company_value",
-        help="Untaxed total of the customer's confirmed orders in the current company.",
-    )
-    lifecycle_company_revenue_12m = fields.Monetary(
-        string="12-Month Revenue (Company)",
-        currency_field="lifecycle_company_currency_id",
-        compute="_compute_lifecycle_company_value",
-    )
-    lifecycle_company_margin = fields.Monetary(
-        string="Margin (Company)",
-        currency_field="lifecycle_company_currency_id",
-        compute="_compute_lifecycle_company_value",
-    )
-    lifecycle_paid_invoice_count = fields.Integer(
-        string="Invoices Paid (24 Months)",
-        compute="_compute_lifecycle_company_value",
-        help="Posted customer invoices fully paid in the last 24 months.",
-    )
-    lifecycle_days_to_pay = fields.Float(
-        string="Average Days to Pay",
-        digits=(16, 1),
-        compute="_compute_lifecycle_company_value",
-        help="Days between each installment's due date and its payment, weighted by the amount "
-        "paid, over the invoices paid in the last 24 months. Negative: paid early. Credit notes "
-        "are not payments.",
-    )
-    lifecycle_late_share = fields.Float(
-        string="Paid Late (%)",
-        digits=(16, 1),
-        compute="_compute_lifecycle_company_value",
-        help="Share of the invoices paid in the last 24 months with a payment after the due date.",
-    )
-    lifecycle_overdue_amount = fields.Monetary(
-        string="Overdue",
-        currency_field="lifecycle_company_currency_id",
-        compute="_compute_lifecycle_company_value",
-        help="Still open on customer invoices past their due date, in company currency.",
-    )
-    lifecycle_overdue_since = fields.Date(
-        string="Overdue Since",
-        compute="_compute_lifecycle_company_value",
-        help="Due date of the oldest overdue installment.",
-    )
-
     # The funnel's columns read stage by stage in res.partner's own order (complete_name, id
     # desc): this index answers each column's first cards without sorting the stage's customers.
     _lifecycle_stage_order_idx = models.Index("(lifecycle_stage_id, complete_name, id DESC)")
@@ -240,25 +187,6 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.lifecycle_referral_count = counts.get(partner._origin, 0)
-
-    @api.depends_context("company")
-    def _compute_lifecycle_company_value(self):
-        company = self.env.company
-        customers = self.commercial_partner_id.ids
-        facts = self.env["customer.lifecycle.fact"]._for(customers, company)
-        payments = self.env["customer.lifecycle.payment"]._for(customers, company)
-        for partner in self:
-            fact = facts.get(partner.commercial_partner_id.id)
-            payment = payments.get(partner.commercial_partner_id.id)
-            partner.lifecycle_company_currency_id = company.currency_id
-            partner.lifecycle_company_revenue_total = fact.revenue if fact else 0.0
-            partner.lifecycle_company_revenue_12m = fact.revenue_12m if fact else 0.0
-            partner.lifecycle_company_margin = fact.margin if fact else 0.0
-            partner.lifecycle_paid_invoice_count = payment.paid_invoice_count if payment else 0
-            partner.lifecycle_days_to_pay = payment.days_to_pay if payment else 0.0
-            partner.lifecycle_late_share = payment.late_share if payment else 0.0
-            partner.lifecycle_overdue_amount = payment.overdue_amount if payment else 0.0
-            partner.lifecycle_overdue_since = payment.overdue_since if payment else False
 
     @api.model
     def _read_group_lifecycle_stage_ids(self, stages, domain):
@@ -297,6 +225,36 @@ class ResPartner(models.Model):
             raise ValidationError(
                 self.env._("A customer cannot be referred, directly or through others, by itself.")
             )
+
+    def get_lifecycle_company_value(self):
+        """What this customer is worth to the current company and how it pays it, for the
+        Invoicing tab's widget (lifecycle_company_value), which asks when the tab is shown: the
+        standard partner form carries no computed field of the addon. From the engine's
+        per-company tables, refreshed every night; the stage and class are the customer's."""
+        self.ensure_one()
+        self.check_access("read")
+        company = self.env.company
+        customer = self.commercial_partner_id
+        fact = self.env["customer.lifecycle.fact"]._for(customer.ids, company).get(customer.id)
+        payment = self.env["customer.lifecycle.payment"]._for(customer.ids, company).get(
+            customer.id
+        )
+        customer = customer.sudo()
+        return {
+            "company": company.name,
+            "currency_id": company.currency_id.id,
+            "stage": customer.lifecycle_stage_id.name or "",
+            "value_class": customer.lifecycle_value_class or "",
+            "order_count": fact.order_count if fact else 0,
+            "revenue_total": fact.revenue if fact else 0.0,
+            "revenue_12m": fact.revenue_12m if fact else 0.0,
+            "margin": fact.margin if fact else 0.0,
+            "paid_invoice_count": payment.paid_invoice_count if payment else 0,
+            "days_to_pay": payment.days_to_pay if payment else 0.0,
+            "late_share": payment.late_share if payment else 0.0,
+            "overdue_amount": payment.overdue_amount if payment else 0.0,
+            "overdue_since": fields.Date.to_string(payment.overdue_since) if payment else False,
+        }
 
     # -- Actions --------------------------------------------------------------------------------
 
