@@ -236,8 +236,8 @@ class ResPartner(models.Model):
         company = self.env.company
         customer = self.commercial_partner_id
         fact = self.env["customer.lifecycle.fact"]._for(customer.ids, company).get(customer.id)
-        payment = self.env["customer.lifecycle.payment"]._for(customer.ids, company).get(
-            customer.id
+        payment = (
+            self.env["customer.lifecycle.payment"]._for(customer.ids, company).get(customer.id)
         )
         customer = customer.sudo()
         return {
