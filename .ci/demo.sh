@@ -39,6 +39,8 @@ cat <<MSG
   Funnel:           Sales > Customers > Lifecycle Funnel (also in Contacts); tab "Lifecycle"
                     on a customer's form
   Conversion:       Sales > Reporting > Stage Conversion
+  Customer value:   Invoicing > Reporting > Customer Value (also under Sales > Reporting); a
+                    customer invoice's alert line; tab "Invoicing" on a customer's form
   Stages, reasons:  Sales > Configuration > Customer Lifecycle
   Settings:         Sales > Configuration > Settings, block "Customer Lifecycle"
   Ctrl-C stops the server; 'make stop' also stops the private PostgreSQL.

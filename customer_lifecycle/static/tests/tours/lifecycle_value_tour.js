@@ -12,7 +12,7 @@ registry.category("web_tour.tours").add("customer_lifecycle_value_tour", {
         {
             content: "The summary names the largest customer and its share",
             trigger:
-                ".o_lifecycle_concentration:contains('Tour Largest') .o_lifecycle_largest:contains('50')",
+                ".o_lifecycle_concentration:contains('Tour Largest') .o_lifecycle_largest:contains('50.0')",
         },
         {
             content: "Narrow the search to class C customers",

@@ -1,7 +1,7 @@
 import { onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
-import { formatMonetary } from "@web/views/fields/formatters";
+import { formatFloat, formatMonetary } from "@web/views/fields/formatters";
 import { PivotRenderer } from "@web/views/pivot/pivot_renderer";
 import { pivotView } from "@web/views/pivot/pivot_view";
 
@@ -35,6 +35,10 @@ export class LifecycleValuePivotRenderer extends PivotRenderer {
             "get_concentration",
             [domain]
         );
+    }
+
+    percent(share) {
+        return `${formatFloat(share, { digits: [16, 1] })} %`;
     }
 
     get revenue() {
