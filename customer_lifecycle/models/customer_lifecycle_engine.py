@@ -418,15 +418,14 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 None if full else company.lifecycle_last_run - DIRTY_MARGIN, in_transaction
             )
             phases["payments"] = time.monotonic() - started - sum(phases.values())
-            self._classify(None, changed_only=not full)
+            median = self._classify(None, changed_only=not full)
             phases["classify"] = time.monotonic() - started - sum(phases.values())
             written = self._write_targets(trigger, full=True, commit=not in_transaction)
             phases["write"] = time.monotonic() - started - sum(phases.values())
             self._clear_excluded_partners()
-            cr.execute(SQL(COMPANY_MEDIAN, company_id=company.id))
             company.sudo().write(
                 {
-                    "lifecycle_median_interval": cr.fetchone()[0] or 0.0,
+                    "lifecycle_median_interval": median or 0.0,
                     "lifecycle_last_run": now,
                     "lifecycle_last_message_id": last_message_id,
                     **({"lifecycle_last_full_run": now} if full else {}),
@@ -656,7 +655,8 @@ class CustomerLifecycleEngine(models.AbstractModel):
     def _classify(self, ids, changed_only=False):
         """Fill clc_target with the target values of these customers (None: everyone, with the
         population-wide scores). changed_only: only those with something to write; their
-        contacts are then assumed in step with them (a weekly full run checks them too)."""
+        contacts are then assumed in step with them (a weekly full run checks them too).
+        Returns the company median interval used."""
         cr = self.env.cr
         company = self.env["res.company"]._lifecycle_company()
         settings = company._lifecycle_settings()
@@ -678,10 +678,10 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 **settings,
             )
             cr.execute(SQL(COMPANY_MEDIAN, company_id=company.id))
-            company_median = SQL("%s::float8", cr.fetchone()[0])
+            median = cr.fetchone()[0]
         else:
             scored = SQL(PARTIAL_SCORES)
-            company_median = SQL("%s::float8", company.lifecycle_median_interval)
+            median = company.lifecycle_median_interval
         # The targets: res_partner's own columns (same types), the stage rule's code and the
         # time of the newest evidence.
         fields_ = self.env["res.partner"]._fields
@@ -725,7 +725,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 keep=keep,
                 population=self._population(ids, [name for name, _kind in compared]),
                 today=fields.Date.context_today(self),
-                company_median=company_median,
+                company_median=SQL("%s::float8", median),
                 overdue_factor=rules.HEALTH_OVERDUE_FACTOR,
                 due_factor=rules.HEALTH_DUE_FACTOR,
                 top_segment=rules.TOP_RFM_SEGMENT,
@@ -738,6 +738,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
             cr.execute(SQL("SET LOCAL enable_nestloop = DEFAULT"))
             cr.execute(SQL("SET LOCAL jit = DEFAULT"))
             cr.execute(SQL("ANALYZE clc_target"))
+        return median
 
     # -- Phase 3: write -------------------------------------------------------------------------
 
