@@ -28,6 +28,7 @@
         "views/res_partner_views.xml",
         "views/res_partner_funnel_views.xml",
         "views/account_move_views.xml",
+        "views/sale_order_views.xml",
         "report/customer_lifecycle_value_report_views.xml",
         "views/customer_lifecycle_lost_reason_views.xml",
         "wizard/customer_lifecycle_lost_views.xml",

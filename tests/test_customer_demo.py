@@ -52,6 +52,10 @@ class TestCustomerDemo(LifecycleCase):
         quotations_only = quoted.filtered(lambda p: per_customer.get(p.id, 0) == 0)
         self.assertGreaterEqual(len(quotations_only), 15, "prospects with open quotations")
         self.assertGreaterEqual(len(customers.filtered("lifecycle_referred_by_id")), 20)
+        channels = Counter(customers.mapped("lifecycle_acquisition_channel"))
+        self.assertEqual(channels["referral"], len(customers.filtered("lifecycle_referred_by_id")))
+        self.assertGreaterEqual(len(channels), 8, channels)
+        self.assertTrue(customers.filtered("lifecycle_source_id"))
 
         # the last months are invoiced; customers pay on time, late or not yet
         invoices = orders.invoice_ids.filtered(lambda m: m.state == "posted")

@@ -129,8 +129,9 @@ class CustomerLifecycleDemo(models.AbstractModel):
         people = self._people(rng, salespeople)
         self._referrals(rng, people)
         orders = self._orders(rng, people, products, today)
-        # a stream of its own: the customers and orders stay those of the seed
+        # streams of their own: the customers and orders stay those of the seed
         self._invoices(random.Random(SEED + 1), orders, today)
+        self._acquisition(random.Random(SEED + 2), people)
 
     @api.model
     def _play_manual_moves(self, customers):
@@ -221,6 +222,28 @@ class CustomerLifecycleDemo(models.AbstractModel):
                 Command.create({"name": person, "email": f"{login}@{domain}.example.com"})
             ],
         }
+
+    def _acquisition(self, rng, people):
+        """How the customers came: most have a channel (the referred ones: referral), some a
+        campaign source too."""
+        channels = [
+            ("walk_in", 4), ("web", 4), ("event", 3), ("networking", 2), ("advertising", 2),
+            ("partner_promotion", 1), ("strategic_alliance", 1), ("other", 1),
+        ]  # fmt: skip
+        sources = [
+            self.env.ref(xmlid, raise_if_not_found=False)
+            for xmlid in ("utm.utm_source_search_engine", "utm.utm_source_facebook",
+                          "utm.utm_source_newsletter", "utm.utm_source_linkedin")
+        ]  # fmt: skip
+        sources = [source for source in sources if source]
+        for _archetype, partner in people:
+            if partner.lifecycle_acquisition_channel or rng.random() < 0.15:
+                continue
+            channel = rng.choices([c for c, _w in channels], [w for _c, w in channels])[0]
+            vals = {"lifecycle_acquisition_channel": channel}
+            if channel in ("web", "advertising") and sources:
+                vals["lifecycle_source_id"] = rng.choice(sources).id
+            partner.with_context(lifecycle_defer=True).write(vals)
 
     def _referrals(self, rng, people):
         referrers = [partner for archetype, partner in people if archetype in ("big", "regular")]

@@ -51,7 +51,7 @@ DIRTY_MARGIN = timedelta(hours=1)
 FACT_COLUMNS = (
     "partner_id", "company_id", "order_count", "cancel_count", "first_order", "last_order",
     "last_quotation", "revenue", "revenue_12m", "margin", "window_orders", "window_revenue",
-    "median_gap", "discount", "converted", "interacted",
+    "median_gap", "discount", "converted", "brought", "referral_revenue", "interacted",
 )  # fmt: skip
 # The population: commercial entities that are neither internal users nor companies of this
 # database. Portal users are customers (they order online) and stay in. Its stage columns and
@@ -123,15 +123,18 @@ discounts AS MATERIALIZED (
   GROUP BY 1, 2
 ),
 referrals AS MATERIALIZED (
-    SELECT r.lifecycle_referred_by_id AS partner_id, count(*) AS converted
+    SELECT r.lifecycle_referred_by_id AS partner_id, count(*) AS brought,
+           count(*) FILTER (WHERE s.revenue IS NOT NULL) AS converted,
+           COALESCE(sum(s.revenue), 0) AS referral_revenue
       FROM res_partner r
-     WHERE r.lifecycle_referred_by_id IS NOT NULL AND r.id = r.commercial_partner_id
+ LEFT JOIN LATERAL (
+           SELECT sum(o.amount_untaxed / COALESCE(NULLIF(o.currency_rate, 0), 1.0)) AS revenue
+             FROM sale_order o
+             JOIN res_partner c ON c.id = o.partner_id
+            WHERE c.commercial_partner_id = r.id AND o.state = 'sale'
+              AND o.company_id = %(company_id)s) s ON TRUE
+     WHERE r.lifecycle_referred_by_id IS NOT NULL AND r.id = r.commercial_partner_id AND r.active
        AND (%(ids)s::int[] IS NULL OR r.lifecycle_referred_by_id = ANY(%(ids)s::int[]))
-       AND EXISTS (SELECT 1
-                     FROM sale_order o
-                     JOIN res_partner c ON c.id = o.partner_id
-                    WHERE c.commercial_partner_id = r.id AND o.state = 'sale'
-                      AND o.company_id = %(company_id)s)
   GROUP BY 1
 ),
 interactions AS MATERIALIZED (
@@ -161,6 +164,10 @@ SELECT k.partner_id, k.company_id,
        round(d.discount::numeric, 4) AS discount,
        CASE WHEN k.company_id = %(company_id)s THEN COALESCE(r.converted, 0) ELSE 0 END
            AS converted,
+       CASE WHEN k.company_id = %(company_id)s THEN COALESCE(r.brought, 0) ELSE 0 END
+           AS brought,
+       CASE WHEN k.company_id = %(company_id)s THEN round(COALESCE(r.referral_revenue, 0), 2)
+            ELSE 0 END AS referral_revenue,
        i.partner_id IS NOT NULL AS interacted
   FROM keys k
  LEFT JOIN totals t ON t.partner_id = k.partner_id AND t.company_id = k.company_id
@@ -172,17 +179,25 @@ SELECT k.partner_id, k.company_id,
 
 # Customers whose facts changed since the last run: their orders were written (imports that
 # deferred the immediate re-evaluation), their orders crossed the 12-month or RFM window
-# boundary, a note was logged on them, or they were created (or unarchived, or detached from a
-# company) and have no facts yet. Changes made through the ORM (orders, referrers, contacts)
+# boundary (and the referrers of all these), a note was logged on them, or they were created
+# (or unarchived, or detached from a company) and have no facts yet. Changes made through the ORM (orders, referrers, contacts)
 # re-evaluated the customer at once already; a partner inserted in SQL without a write date
 # waits for the weekly full run.
 DIRTY = """
-    SELECT c.commercial_partner_id
+WITH ordered AS (
+    SELECT DISTINCT c.commercial_partner_id AS id
       FROM sale_order o
       JOIN res_partner c ON c.id = o.partner_id
      WHERE (o.write_date >= %(since)s
             OR (o.date_order >= %(since_year_ago)s AND o.date_order < %(year_ago)s)
             OR (o.date_order >= %(since_window)s AND o.date_order < %(window_start)s))
+)
+    SELECT id FROM ordered
+    UNION  -- their referrers: referrals converted, revenue from referrals
+    SELECT r.lifecycle_referred_by_id
+      FROM res_partner r
+      JOIN ordered o ON o.id = r.id
+     WHERE r.lifecycle_referred_by_id IS NOT NULL
     UNION
     SELECT m.res_id FROM mail_message m
      WHERE m.id > %(last_message_id)s AND m.model = 'res.partner' AND m.message_type = 'comment'
@@ -206,6 +221,7 @@ base AS (
            COALESCE(f.window_orders, 0) AS window_orders,
            COALESCE(f.window_revenue, 0) AS window_revenue,
            f.median_gap, f.discount, COALESCE(f.converted, 0) AS converted,
+           COALESCE(f.brought, 0) AS brought, COALESCE(f.referral_revenue, 0) AS referral_revenue,
            COALESCE(f.interacted, FALSE) AS interacted,
            CASE WHEN f.order_count >= 2
                 THEN date_part('epoch', f.last_order - f.first_order) / 86400
@@ -251,6 +267,8 @@ SELECT s.partner_id,
        round(100.0 * s.cancel_count / NULLIF(s.order_count + s.cancel_count, 0), 1)
            AS lifecycle_cancel_rate,
        s.converted AS lifecycle_referrals_converted,
+       s.brought AS lifecycle_referrals_brought,
+       s.referral_revenue AS lifecycle_referral_revenue,
        s.r AS rfm_recency, s.f AS rfm_frequency, s.m AS rfm_monetary,
        s.segment AS rfm_segment, s.value_class AS lifecycle_value_class,
        CASE WHEN s.order_count > 0 THEN

@@ -30,6 +30,8 @@ class CustomerLifecycleFact(models.Model):
     median_gap = fields.Float(digits=(16, 4))
     discount = fields.Float(digits=(16, 4))
     converted = fields.Integer()
+    brought = fields.Integer()
+    referral_revenue = fields.Float(digits=(16, 2))
     interacted = fields.Boolean()
 
     _partner_company_uniq = models.Constraint(

@@ -2,10 +2,22 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..tools import referral_code
 from ..tools.lifecycle_rules import RFM_SEGMENTS
 
 HEALTH = [("on_track", "On Track"), ("due", "Due"), ("overdue", "Overdue")]
 VALUE_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
+ACQUISITION_CHANNELS = [
+    ("advertising", "Advertising"),
+    ("referral", "Referral"),
+    ("networking", "Networking"),
+    ("partner_promotion", "Partner Company Promotion"),
+    ("strategic_alliance", "Strategic Alliance"),
+    ("walk_in", "Walk-in"),
+    ("web", "Web"),
+    ("event", "Event / Fair"),
+    ("other", "Other"),
+]
 
 # The values the engine computes per commercial entity, mirrored on its contacts.
 METRIC_FIELDS = (
@@ -25,6 +37,8 @@ METRIC_FIELDS = (
     "lifecycle_discount_percent",
     "lifecycle_cancel_rate",
     "lifecycle_referrals_converted",
+    "lifecycle_referrals_brought",
+    "lifecycle_referral_revenue",
 )
 # Scores that depend on the whole customer base: only the nightly run writes them.
 SCORE_FIELDS = (
@@ -164,9 +178,43 @@ class ResPartner(models.Model):
     lifecycle_referral_ids = fields.One2many(
         "res.partner", "lifecycle_referred_by_id", string="Referrals", readonly=True
     )
-    # Only on the funnel's cards, never on the standard contact views: it costs a query.
-    lifecycle_referral_count = fields.Integer(
-        string="Referrals Brought", compute="_compute_lifecycle_referral_count"
+    lifecycle_referrals_brought = fields.Integer(
+        string="Referrals Brought",
+        readonly=True,
+        copy=False,
+        help="Customers this one brought (its referrals), whether they bought yet or not.",
+    )
+    lifecycle_referral_revenue = fields.Monetary(
+        string="Revenue from Referrals",
+        currency_field="lifecycle_currency_id",
+        readonly=True,
+        copy=False,
+        help="Untaxed total of the confirmed orders of the customers this one brought.",
+    )
+    # A function of the id (tools/referral_code.py), stored so that it can be searched and shown
+    # on the standard form; computed once, when the partner is created.
+    lifecycle_referral_code = fields.Char(
+        string="Referral Code",
+        compute="_compute_lifecycle_referral_code",
+        store=True,
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Give it to the customer: a new customer who brings it, typed on a quotation, is "
+        "recorded as referred by this one.",
+    )
+    lifecycle_acquisition_channel = fields.Selection(
+        ACQUISITION_CHANNELS,
+        string="Acquisition Channel",
+        copy=False,
+        help="How the customer came to the business. Set to Referral when a referrer is recorded.",
+    )
+    lifecycle_source_id = fields.Many2one(
+        "utm.source",
+        string="Source",
+        ondelete="set null",
+        copy=False,
+        help="The campaign, ad or site the customer came from.",
     )
 
     # The funnel's columns read stage by stage in res.partner's own order (complete_name, id
@@ -177,16 +225,29 @@ class ResPartner(models.Model):
         # The figures are in the currency of the company whose orders they count.
         return self.env["res.company"]._lifecycle_company().currency_id
 
-    def _compute_lifecycle_referral_count(self):
-        counts = dict(
-            self.env["res.partner"]._read_group(
-                [("lifecycle_referred_by_id", "in", self.ids)],
-                ["lifecycle_referred_by_id"],
-                ["__count"],
-            )
-        )
+    @api.depends("create_date")  # i.e. once, at creation: the code is a function of the id
+    def _compute_lifecycle_referral_code(self):
         for partner in self:
-            partner.lifecycle_referral_count = counts.get(partner._origin, 0)
+            partner_id = partner._origin.id or partner.id
+            partner.lifecycle_referral_code = (
+                referral_code.encode(partner_id) if isinstance(partner_id, int) else False
+            )
+
+    @api.model
+    def _lifecycle_find_by_referral_code(self, code):
+        """The customer (commercial entity) a typed referral code stands for; a clear error when
+        none does."""
+        partner_id = referral_code.decode(code)
+        partner = self.sudo().browse(partner_id).exists() if partner_id else self.browse()
+        if not partner or not partner.active:
+            raise ValidationError(
+                self.env._(
+                    "No customer has the referral code %(code)s. Check it with the customer: a "
+                    "code is two groups of four letters and digits, like 7K3M-Q2XD.",
+                    code=code,
+                )
+            )
+        return partner.commercial_partner_id
 
     @api.model
     def _read_group_lifecycle_stage_ids(self, stages, domain):
@@ -220,10 +281,50 @@ class ResPartner(models.Model):
         return data_list
 
     @api.constrains("lifecycle_referred_by_id")
-    def _check_lifecycle_referral_cycle(self):
+    def _check_lifecycle_referral(self):
+        """A referrer is recorded once, on a customer who has not bought yet, and is itself a
+        customer (a company or a person, not a company's contact), never the customer again."""
         if self._has_cycle("lifecycle_referred_by_id"):
             raise ValidationError(
                 self.env._("A customer cannot be referred, directly or through others, by itself.")
+            )
+        referred = self.filtered("lifecycle_referred_by_id")
+        for partner in referred:
+            referrer = partner.lifecycle_referred_by_id
+            if partner.parent_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(contact)s is a contact of %(company)s: record the referrer on the "
+                        "company.",
+                        contact=partner.name,
+                        company=partner.commercial_partner_id.name,
+                    )
+                )
+            if referrer != referrer.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(referrer)s is a contact of %(company)s: choose %(company)s as the "
+                        "referrer.",
+                        referrer=referrer.name,
+                        company=referrer.commercial_partner_id.name,
+                    )
+                )
+        bought = (
+            self.env["sale.order"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "child_of", referred.ids), ("state", "=", "sale")],
+                ["partner_id"],
+            )
+        )
+        buyers = {partner.commercial_partner_id for (partner,) in bought}
+        if buyers:
+            raise ValidationError(
+                self.env._(
+                    "%(customer)s had already ordered before: a referrer can only be recorded for "
+                    "a customer who has not bought yet.",
+                    customer=next(iter(buyers)).name,
+                )
             )
 
     def get_lifecycle_company_value(self):
@@ -303,6 +404,8 @@ class ResPartner(models.Model):
         potential = self.env.ref("customer_lifecycle.stage_potential", raise_if_not_found=False)
         now = fields.Datetime.now()
         for vals in vals_list:
+            if vals.get("lifecycle_referred_by_id"):
+                vals.setdefault("lifecycle_acquisition_channel", "referral")
             if potential and not vals.get("parent_id") and not vals.get("lifecycle_stage_id"):
                 vals.setdefault("lifecycle_stage_id", potential.id)
                 vals.setdefault("lifecycle_stage_date", now)
@@ -312,11 +415,16 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         if "lifecycle_stage_id" not in vals:
+            referrers = self.lifecycle_referred_by_id  # they may lose a referral
             result = super().write(vals)
+            if vals.get("lifecycle_referred_by_id"):
+                self.filtered(
+                    lambda p: not p.lifecycle_acquisition_channel
+                ).lifecycle_acquisition_channel = "referral"
             if "parent_id" in vals:  # a contact moved to another company shows that company's
                 self.filtered("parent_id")._lifecycle_copy_from_commercial()
             if "lifecycle_referred_by_id" in vals or "parent_id" in vals:
-                self._lifecycle_after_evidence("manual")
+                (self | referrers)._lifecycle_after_evidence("manual")
             return result
         if (
             set(vals) == {"lifecycle_stage_id"}

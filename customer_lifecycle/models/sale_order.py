@@ -1,4 +1,7 @@
-from odoo import api, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import referral_code
 
 # Changes of an order that move its customer's lifecycle at once.
 LIFECYCLE_ORDER_FIELDS = {"state", "date_order", "partner_id", "company_id"}
@@ -7,12 +10,22 @@ LIFECYCLE_ORDER_FIELDS = {"state", "date_order", "partner_id", "company_id"}
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
+    lifecycle_referral_code = fields.Char(
+        string="Referral Code",
+        copy=False,
+        help="The referral code a new customer brings: its owner is recorded as the customer's "
+        "referrer when the quotation is saved.",
+    )
+
     # The daily run finds the orders written since the last one.
     _lifecycle_write_date_idx = models.Index("(write_date)")
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._lifecycle_normalize_referral_code(vals)
         orders = super().create(vals_list)
+        orders.filtered("lifecycle_referral_code")._lifecycle_apply_referral_code()
         orders._lifecycle_reevaluate(orders.partner_id)
         return orders
 
@@ -23,11 +36,46 @@ class SaleOrder(models.Model):
         return result
 
     def write(self, vals):
+        self._lifecycle_normalize_referral_code(vals)
         before = self.partner_id if "partner_id" in vals else self.env["res.partner"]
         result = super().write(vals)
+        if vals.get("lifecycle_referral_code") or (
+            "partner_id" in vals and any(self.mapped("lifecycle_referral_code"))
+        ):
+            self.filtered("lifecycle_referral_code")._lifecycle_apply_referral_code()
         if LIFECYCLE_ORDER_FIELDS & vals.keys():
             self._lifecycle_reevaluate(self.partner_id | before)
         return result
+
+    @staticmethod
+    def _lifecycle_normalize_referral_code(vals):
+        """Keep a typed code as it is printed (7K3M-Q2XD for '7k3m q2xd')."""
+        partner_id = referral_code.decode(vals.get("lifecycle_referral_code"))
+        if partner_id:
+            vals["lifecycle_referral_code"] = referral_code.encode(partner_id)
+
+    def _lifecycle_apply_referral_code(self):
+        """Record the owner of each order's referral code as the referrer of its customer. The
+        customer's rules apply (not bought yet, no cycle); a salesperson who cannot edit
+        contacts may still record it, on a customer they can see."""
+        Partner = self.env["res.partner"]
+        for order in self:
+            referrer = Partner._lifecycle_find_by_referral_code(order.lifecycle_referral_code)
+            customer = order.partner_id.commercial_partner_id
+            current = customer.sudo().lifecycle_referred_by_id
+            if current == referrer:
+                continue
+            if current:
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s was already brought by %(referrer)s: a customer has one "
+                        "referrer.",
+                        customer=customer.name,
+                        referrer=current.name,
+                    )
+                )
+            customer.check_access("read")
+            customer.sudo().lifecycle_referred_by_id = referrer
 
     def _lifecycle_reevaluate(self, partners):
         """The card moves while the rep watches: re-evaluate these customers now. Bulk loaders

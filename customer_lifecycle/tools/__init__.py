@@ -1,1 +1,2 @@
 from . import lifecycle_rules
+from . import referral_code

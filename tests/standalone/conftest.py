@@ -25,5 +25,10 @@ def rules():
 
 
 @pytest.fixture(scope="session")
+def referral_code():
+    return load_addon_module("tools/referral_code.py")
+
+
+@pytest.fixture(scope="session")
 def manifest():
     return ast.literal_eval((ADDON / "__manifest__.py").read_text(encoding="utf-8"))
