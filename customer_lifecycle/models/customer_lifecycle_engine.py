@@ -180,9 +180,9 @@ SELECT k.partner_id, k.company_id,
 # Customers whose facts changed since the last run: their orders were written (imports that
 # deferred the immediate re-evaluation), their orders crossed the 12-month or RFM window
 # boundary (and the referrers of all these), a note was logged on them, or they were created
-# (or unarchived, or detached from a company) and have no facts yet. Changes made through the ORM (orders, referrers, contacts)
-# re-evaluated the customer at once already; a partner inserted in SQL without a write date
-# waits for the weekly full run.
+# (or unarchived, or detached from a company) and have no facts yet. Changes made through the
+# ORM (orders, referrers, contacts) re-evaluated the customer at once already; a partner
+# inserted in SQL without a write date waits for the weekly full run.
 DIRTY = """
 WITH ordered AS (
     SELECT DISTINCT c.commercial_partner_id AS id
