@@ -103,3 +103,29 @@ class TestReferrals(LifecycleCase):
         ewa.lifecycle_referred_by_id = False  # a mistake, corrected
         self.assertEqual(self.anna.lifecycle_referrals_brought, 1)
         self.assertEqual(ewa.lifecycle_acquisition_channel, "referral", "the channel stays")
+
+    def test_merging_two_customers_keeps_history_referrals_and_counts_all_orders(self):
+        # Anna referred Piotr; Piotr's duplicate brought Ewa; both bought.
+        self.piotr.lifecycle_referred_by_id = self.anna
+        self.order(self.piotr, "2026-03-01", amount=300.0)
+        duplicate = self.Partner.create({"name": "Piotr Kowalski (shop)"})
+        self.order(duplicate, "2026-03-05", amount=200.0)
+        ewa = self.Partner.create({"name": "Ewa", "lifecycle_referred_by_id": duplicate.id})
+        history = self.history(duplicate)
+        self.assertTrue(history)
+        wizard = self.env["base.partner.merge.automatic.wizard"].create({})
+        wizard._merge((self.piotr | duplicate).ids, dst_partner=self.piotr, extra_checks=False)
+        self.assertFalse(duplicate.exists())
+        self.assertEqual(self.piotr.lifecycle_order_count, 2, "both customers' orders")
+        self.assertEqual(self.piotr.lifecycle_revenue_total, 500.0)
+        self.assertEqual(self.piotr.lifecycle_referred_by_id, self.anna, "kept its referrer")
+        self.assertEqual(ewa.lifecycle_referred_by_id, self.piotr, "its referrals follow it")
+        self.assertEqual(self.piotr.lifecycle_referrals_brought, 1)
+        self.assertLessEqual(set(history.ids), set(self.history(self.piotr).ids))
+
+    def test_merging_a_referrer_with_its_referral_drops_the_self_referral(self):
+        self.piotr.lifecycle_referred_by_id = self.anna
+        wizard = self.env["base.partner.merge.automatic.wizard"].create({})
+        wizard._merge((self.anna | self.piotr).ids, dst_partner=self.anna, extra_checks=False)
+        self.assertFalse(self.anna.lifecycle_referred_by_id)
+        self.assertEqual(self.anna.lifecycle_referrals_brought, 0)

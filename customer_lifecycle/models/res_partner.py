@@ -309,6 +309,8 @@ class ResPartner(models.Model):
                         company=referrer.commercial_partner_id.name,
                     )
                 )
+        if self.env.context.get("lifecycle_merging"):  # the survivor keeps its referrer
+            return
         bought = (
             self.env["sale.order"]
             .sudo()

@@ -1,0 +1,27 @@
+from odoo import models
+
+
+class BasePartnerMergeAutomaticWizard(models.TransientModel):
+    _inherit = "base.partner.merge.automatic.wizard"
+
+    def _merge(self, partner_ids, dst_partner=None, extra_checks=True):
+        """Odoo's merge moves the stage history, the referrals and the orders to the surviving
+        customer by its foreign keys. What the addon adds: a referral between two of the merged
+        partners would become a self-referral, so it is dropped first; the survivor, who now has
+        everyone's orders, may keep a referrer (the rule 'only before the first order' is for
+        new referrals); then the survivor is re-evaluated at once."""
+        Partner = self.env["res.partner"].sudo().with_context(lifecycle_merging=True)
+        partners = Partner.browse(partner_ids).exists()
+        partners.filtered(
+            lambda p: p.lifecycle_referred_by_id in partners
+        ).lifecycle_referred_by_id = False
+        referrers = partners.lifecycle_referred_by_id
+        merging = self.with_context(lifecycle_merging=True)
+        result = super(BasePartnerMergeAutomaticWizard, merging)._merge(
+            partner_ids,
+            dst_partner=dst_partner and dst_partner.with_context(lifecycle_merging=True),
+            extra_checks=extra_checks,
+        )
+        survivors = partners.exists()
+        (survivors | referrers.exists())._lifecycle_after_evidence("manual")
+        return result
