@@ -3,6 +3,8 @@ from . import customer_lifecycle_history
 from . import customer_lifecycle_lost_reason
 from . import customer_lifecycle_fact
 from . import customer_lifecycle_payment
+from . import customer_consent_channel
+from . import customer_consent
 from . import res_partner
 from . import account_move
 from . import customer_lifecycle_engine

@@ -54,6 +54,18 @@ class ResCompany(models.Model):
         default=95.0,
         help="Class B: the next customers, up to this share of revenue. The rest is class C.",
     )
+    lifecycle_consent_months = fields.Integer(
+        string="Consent Validity (Months)",
+        default=36,
+        help="A granted consent lasts this long after it was given or after the customer's "
+        "last order, whichever is later; then the customer is no longer contactable and the "
+        "salesperson is reminded to ask again.",
+    )
+    lifecycle_consent_double_opt_in = fields.Boolean(
+        string="Double Opt-in for Email",
+        help="Email consent granted on the customer's consent page stays pending until the "
+        "customer clicks the confirmation link sent to that address.",
+    )
     # Written by the nightly computation: what the stage rules use between two runs.
     lifecycle_median_interval = fields.Float(
         string="Median Interval of Repeat Customers (Days)", readonly=True
@@ -88,6 +100,13 @@ class ResCompany(models.Model):
             errors = settings_errors(**company._lifecycle_settings())
             if errors:
                 raise ValidationError("\n".join(messages[code] for code in errors))
+
+    @api.constrains("lifecycle_consent_months")
+    def _check_lifecycle_consent_months(self):
+        if any(company.lifecycle_consent_months < 1 for company in self):
+            raise ValidationError(
+                self.env._("A consent lasts at least one month (36 is the usual validity).")
+            )
 
     @api.model
     def _lifecycle_company(self):

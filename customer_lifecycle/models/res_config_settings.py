@@ -22,5 +22,12 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.lifecycle_class_b_percent", readonly=False
     )
 
+    lifecycle_consent_months = fields.Integer(
+        related="company_id.lifecycle_consent_months", readonly=False
+    )
+    lifecycle_consent_double_opt_in = fields.Boolean(
+        related="company_id.lifecycle_consent_double_opt_in", readonly=False
+    )
+
     def action_lifecycle_recompute_now(self):
         return self.env["customer.lifecycle.engine"].action_recompute_now()

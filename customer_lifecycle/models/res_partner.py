@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.fields import Domain
+from odoo.tools import SQL, Query
 
 from ..tools import referral_code
 from ..tools.lifecycle_rules import RFM_SEGMENTS
@@ -217,6 +218,28 @@ class ResPartner(models.Model):
         help="The campaign, ad or site the customer came from.",
     )
 
+    lifecycle_consent_ids = fields.One2many(
+        "customer.consent", "partner_id", string="Consent Log", readonly=True
+    )
+    # For filters and mailing domains ('contactable by email'); never read on a view.
+    lifecycle_contactable_channel_ids = fields.Many2many(
+        "customer.consent.channel",
+        string="Contactable By",
+        compute="_compute_lifecycle_contactable_channel_ids",
+        search="_search_lifecycle_contactable_channel_ids",
+        help="Channels with a granted, still valid marketing consent and the address they need.",
+    )
+    lifecycle_consent_expired = fields.Boolean(
+        string="Consent Expired",
+        compute="_compute_lifecycle_consent_expired",
+        search="_search_lifecycle_consent_expired",
+        help="A granted consent ran out: not contactable on that channel until asked again.",
+    )
+    # Only on the funnel's cards (one query per page of cards), never on the standard views.
+    lifecycle_consent_states = fields.Json(
+        string="Consent by Channel", compute="_compute_lifecycle_consent_states"
+    )
+
     # The funnel's columns read stage by stage in res.partner's own order (complete_name, id
     # desc): this index answers each column's first cards without sorting the stage's customers.
     _lifecycle_stage_order_idx = models.Index("(lifecycle_stage_id, complete_name, id DESC)")
@@ -224,6 +247,63 @@ class ResPartner(models.Model):
     def _default_lifecycle_currency_id(self):
         # The figures are in the currency of the company whose orders they count.
         return self.env["res.company"]._lifecycle_company().currency_id
+
+    def _compute_lifecycle_contactable_channel_ids(self):
+        channels = self.env["customer.consent.channel"].search([])
+        Consent = self.env["customer.consent"]
+        for partner in self:
+            contactable = Consent._contactable_partner_ids(channels, partner.ids)
+            partner.lifecycle_contactable_channel_ids = channels.filtered(
+                lambda channel, partner=partner: partner.id in contactable[channel.id]
+            )
+
+    def _search_lifecycle_contactable_channel_ids(self, operator, value):
+        if operator not in ("any", "not any", "in", "not in"):
+            return NotImplemented
+        Channel = self.env["customer.consent.channel"].with_context(active_test=False)
+        if operator in ("in", "not in"):
+            channels = Channel.browse(value)
+        elif isinstance(value, Query):
+            channels = Channel.search([("id", "in", value)])
+        else:
+            channels = Channel.search(Domain(value))
+        query = self.env["customer.consent"]._contactable_query(channels.ids)
+        return [("id", "in" if operator in ("any", "in") else "not in", query)]
+
+    def _compute_lifecycle_consent_expired(self):
+        states = self.env["customer.consent"]._current_states(self._origin.ids)
+        for partner in self:
+            known = states.get(partner._origin.id, {})
+            partner.lifecycle_consent_expired = "expired" in known.values()
+
+    def _search_lifecycle_consent_expired(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        query = self.env["customer.consent"]._expired_query()
+        positive = (operator == "in") == (True in value)
+        return [("id", "in" if positive else "not in", query)]
+
+    def _compute_lifecycle_consent_states(self):
+        channels = self.env["customer.consent.channel"].search([])
+        states = self.env["customer.consent"]._current_states(self._origin.ids)
+        for partner in self:
+            known = states.get(partner._origin.id, {})
+            partner.lifecycle_consent_states = [
+                {
+                    "channel": channel.name,
+                    "icon": channel.icon or "fa-comment",
+                    "state": known.get(channel.id, "unknown"),
+                }
+                for channel in channels
+            ]
+
+    def get_lifecycle_consent_states(self):
+        """The current consent per channel, for the Lifecycle tab's widget (read when the tab
+        is shown: the standard form carries no computed field of the addon)."""
+        self.ensure_one()
+        self.check_access("read")
+        self._compute_lifecycle_consent_states()
+        return self.lifecycle_consent_states
 
     @api.depends("create_date")  # i.e. once, at creation: the code is a function of the id
     def _compute_lifecycle_referral_code(self):
@@ -358,6 +438,27 @@ class ResPartner(models.Model):
             "overdue_amount": payment.overdue_amount if payment else 0.0,
             "overdue_since": fields.Date.to_string(payment.overdue_since) if payment else False,
         }
+
+    def action_lifecycle_record_consent(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Record Consent"),
+            "res_model": "customer.consent",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
+    def action_view_lifecycle_consents(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_lifecycle.customer_consent_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
 
     # -- Actions --------------------------------------------------------------------------------
 

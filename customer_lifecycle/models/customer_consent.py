@@ -1,0 +1,328 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+CONSENT_STATES = [
+    ("granted", "Granted"),
+    ("withdrawn", "Withdrawn"),
+    ("refused", "Refused"),
+    ("pending", "Pending Confirmation"),
+]
+PURPOSES = [("marketing", "Marketing"), ("profiling", "Profiling")]
+LEGAL_BASES = [
+    ("consent", "Consent"),
+    ("soft_opt_in", "Soft Opt-in (Existing Customer)"),
+    ("legitimate_interest", "Legitimate Interest"),
+]
+SOURCES = [
+    ("web_form", "Web Form"),
+    ("store", "In Store"),
+    ("event", "Event / Fair"),
+    ("phone", "Phone"),
+    ("email", "Email"),
+    ("import", "Import"),
+    ("other", "Other"),
+]
+CLOCK_SKEW = timedelta(minutes=5)
+
+# The current marketing consent of each partner on each channel: the newest record wins.
+CURRENT = """
+    SELECT DISTINCT ON (c.partner_id, c.channel_id)
+           c.partner_id, c.channel_id, c.state, c.valid_until
+      FROM customer_consent c
+     WHERE c.purpose = 'marketing'
+       AND (%(partner_ids)s::int[] IS NULL OR c.partner_id = ANY(%(partner_ids)s::int[]))
+  ORDER BY c.partner_id, c.channel_id, c.date DESC, c.id DESC
+"""
+# Granted consent lasts until valid_until, or a validity period after the customer's last
+# order, whichever is later: a customer who keeps buying keeps its consent fresh.
+STILL_VALID = """
+    GREATEST(cur.valid_until,
+             (p.lifecycle_last_order_date + %(validity)s * interval '1 month')::date)
+        >= %(today)s
+"""
+# Partners contactable on one of the channels: consent granted and still valid, and the
+# address the channel needs.
+CONTACTABLE = """
+    SELECT cur.partner_id
+      FROM (%(current)s) cur
+      JOIN res_partner p ON p.id = cur.partner_id
+      JOIN customer_consent_channel ch ON ch.id = cur.channel_id
+     WHERE cur.state = 'granted' AND cur.channel_id = ANY(%(channel_ids)s)
+       AND %(still_valid)s
+       AND CASE ch.address_field
+               WHEN 'email' THEN COALESCE(p.email, '') <> ''
+               WHEN 'phone' THEN COALESCE(p.phone, '') <> ''
+               WHEN 'street' THEN COALESCE(p.street, '') <> '' AND COALESCE(p.city, '') <> ''
+               ELSE TRUE END
+"""
+
+
+class CustomerConsent(models.Model):
+    """The consent log: one record per statement of a customer about one channel and purpose.
+    Append-only: users record, nobody but administrators corrects or deletes (access rights).
+    The newest record of a partner, channel and purpose is its current state."""
+
+    _name = "customer.consent"
+    _description = "Customer Consent"
+    _order = "date desc, id desc"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, ondelete="restrict", index=True
+    )
+    channel_id = fields.Many2one(
+        "customer.consent.channel", required=True, ondelete="restrict", index=True
+    )
+    purpose = fields.Selection(PURPOSES, required=True, default="marketing")
+    state = fields.Selection(CONSENT_STATES, required=True, default="granted")
+    legal_basis = fields.Selection(LEGAL_BASES, required=True, default="consent")
+    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    valid_until = fields.Date(
+        default=lambda self: self._default_valid_until(),
+        help="Until when a granted consent lets the business contact the customer (it also "
+        "lasts the validity period after the customer's last order). After it, ask again.",
+    )
+    source = fields.Selection(SOURCES, required=True, default="store")
+    notice = fields.Text(
+        string="Notice Shown",
+        help="The text, or the version of the privacy notice, the customer saw when deciding.",
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Recorded By", default=lambda self: self.env.user, readonly=True
+    )
+    remote_addr = fields.Char(string="Remote Address", readonly=True)
+    user_agent = fields.Char(readonly=True)
+    company_id = fields.Many2one(
+        "res.company", default=lambda self: self.env.company, readonly=True
+    )
+
+    def _default_valid_until(self):
+        months = self.env.company.lifecycle_consent_months
+        return fields.Date.context_today(self) + relativedelta(months=months)
+
+    @api.constrains("date", "valid_until")
+    def _check_dates(self):
+        latest = fields.Datetime.now() + CLOCK_SKEW
+        for consent in self:
+            if consent.date > latest:
+                raise ValidationError(
+                    self.env._(
+                        "The consent of %(partner)s is dated %(date)s, in the future: a consent "
+                        "is recorded when the customer gives or refuses it.",
+                        partner=consent.partner_id.display_name,
+                        date=consent.date,
+                    )
+                )
+            if consent.valid_until and consent.valid_until < consent.date.date():
+                raise ValidationError(
+                    self.env._("A consent cannot end before the day it was given.")
+                )
+
+    @api.depends("partner_id", "channel_id", "state")
+    def _compute_display_name(self):
+        states = dict(self._fields["state"]._description_selection(self.env))
+        for consent in self:
+            consent.display_name = f"{consent.channel_id.name}: {states.get(consent.state, '')}"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        consents = super().create(vals_list)
+        consents.filtered(lambda c: c.purpose == "marketing")._apply_blacklists()
+        return consents
+
+    def _apply_blacklists(self):
+        """Withdrawn or refused: the address goes on the channel's Odoo blacklist, so that no
+        mass mailing reaches it. Granted: it comes off, unless the removal itself recorded
+        this consent."""
+        if self.env.context.get("lifecycle_from_blacklist"):
+            return
+        for consent in self.filtered("channel_id.blacklist"):
+            partner = consent.partner_id
+            channel = consent.channel_id
+            address = partner.email if channel.blacklist == "email" else partner.phone
+            if not address:
+                continue
+            message = self.env._(
+                "Consent %(state)s for %(channel)s by %(partner)s (customer lifecycle).",
+                state=dict(CONSENT_STATES)[consent.state].lower(),
+                channel=channel.name,
+                partner=partner.display_name,
+            )
+            if channel.blacklist == "email":
+                blacklist = self.env["mail.blacklist"].sudo()
+                if consent.state in ("withdrawn", "refused"):
+                    blacklist._add(address, message=message)
+                elif consent.state == "granted" and blacklist.search([("email", "=", address)]):
+                    blacklist._remove(address, message=message)
+            else:
+                blacklist = self.env["phone.blacklist"].sudo()
+                number = self.env.user._phone_format(number=address) or address
+                if consent.state in ("withdrawn", "refused"):
+                    blacklist._add([number], message=message)
+                elif consent.state == "granted" and blacklist.search([("number", "=", number)]):
+                    blacklist._remove([number], message=message)
+
+    @api.model
+    def _grant_again(self, partners, blacklist, reason):
+        """Consent granted again on the channels feeding this blacklist where these partners
+        had withdrawn or refused it: a user took their address off the blacklist, with this
+        reason."""
+        channels = self.env["customer.consent.channel"].search([("blacklist", "=", blacklist)])
+        states = self._current_states(partners.ids)
+        self.with_context(lifecycle_from_blacklist=True).create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "channel_id": channel.id,
+                    "state": "granted",
+                    "source": "other",
+                    "notice": self.env._(
+                        "Removed from the blacklist by %(user)s: %(reason)s",
+                        user=self.env.user.name,
+                        reason=reason,
+                    ),
+                }
+                for partner in partners
+                for channel in channels
+                if states.get(partner.id, {}).get(channel.id) in ("withdrawn", "refused")
+            ]
+        )
+
+    # -- Reading the log, set-based ----------------------------------------------------------
+
+    @api.model
+    def _current_states(self, partner_ids):
+        """{partner id: {channel id: 'granted' | 'expired' | 'withdrawn' | 'refused' |
+        'pending'}}, from one query."""
+        self.env.flush_all()
+        company = self.env.company
+        self.env.cr.execute(
+            SQL(
+                """SELECT cur.partner_id, cur.channel_id,
+                          CASE WHEN cur.state = 'granted' AND NOT %(still_valid)s
+                               THEN 'expired' ELSE cur.state END
+                     FROM (%(current)s) cur
+                     JOIN res_partner p ON p.id = cur.partner_id""",
+                current=SQL(CURRENT, partner_ids=list(partner_ids)),
+                still_valid=SQL(
+                    STILL_VALID,
+                    validity=company.lifecycle_consent_months,
+                    today=fields.Date.context_today(self),
+                ),
+            )
+        )
+        states = {}
+        for partner_id, channel_id, state in self.env.cr.fetchall():
+            states.setdefault(partner_id, {})[channel_id] = state
+        return states
+
+    def _flush_for_queries(self):
+        """What the queries below read, written to the database first."""
+        self.flush_model()
+        self.env["res.partner"].flush_model(
+            ["email", "phone", "street", "city", "lifecycle_last_order_date", "active"]
+        )
+
+    @api.model
+    def _contactable_query(self, channel_ids):
+        """SQL selecting the partners contactable on one of these channels."""
+        self._flush_for_queries()
+        company = self.env.company
+        return SQL(
+            CONTACTABLE,
+            current=SQL(CURRENT, partner_ids=None),
+            channel_ids=list(channel_ids),
+            still_valid=SQL(
+                STILL_VALID,
+                validity=company.lifecycle_consent_months,
+                today=fields.Date.context_today(self),
+            ),
+        )
+
+    @api.model
+    def _expired_query(self):
+        """SQL selecting the partners with a granted consent that is no longer valid."""
+        self._flush_for_queries()
+        company = self.env.company
+        return SQL(
+            """SELECT cur.partner_id
+                 FROM (%(current)s) cur
+                 JOIN res_partner p ON p.id = cur.partner_id
+                WHERE cur.state = 'granted' AND NOT %(still_valid)s""",
+            current=SQL(CURRENT, partner_ids=None),
+            still_valid=SQL(
+                STILL_VALID,
+                validity=company.lifecycle_consent_months,
+                today=fields.Date.context_today(self),
+            ),
+        )
+
+    @api.model
+    def _contactable_partner_ids(self, channels, partner_ids):
+        """{channel id: set of these partners contactable on it}."""
+        result = {channel.id: set() for channel in channels}
+        if not partner_ids:
+            return result
+        self.env.flush_all()
+        for channel in channels:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT partner_id FROM (%s) q WHERE partner_id = ANY(%s)",
+                    self._contactable_query(channel.ids),
+                    list(partner_ids),
+                )
+            )
+            result[channel.id] = {row[0] for row in self.env.cr.fetchall()}
+        return result
+
+    @api.model
+    def _cron_remind_expiring(self):
+        """Ask again: an activity for the salesperson of each customer whose granted consent
+        ends within the next 30 days (or has ended), once per customer and consent."""
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT cur.partner_id
+                     FROM (%(current)s) cur
+                     JOIN res_partner p ON p.id = cur.partner_id
+                    WHERE cur.state = 'granted' AND p.active
+                      AND NOT %(still_valid)s""",
+                current=SQL(CURRENT, partner_ids=None),
+                still_valid=SQL(
+                    STILL_VALID,
+                    validity=company.lifecycle_consent_months,
+                    today=today + timedelta(days=30),
+                ),
+            )
+        )
+        partners = self.env["res.partner"].browse(row[0] for row in self.env.cr.fetchall())
+        ask = self.env.ref("customer_lifecycle.activity_type_ask_consent")
+        pending = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", partners.ids),
+                ("activity_type_id", "=", ask.id),
+            ]
+        )
+        reminded = set(pending.mapped("res_id"))
+        self.env["mail.activity"].create(
+            [
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": partner.id,
+                    "activity_type_id": ask.id,
+                    "summary": self.env._("Ask again for consent: it ends soon"),
+                    "user_id": (partner.commercial_partner_id.user_id or self.env.user).id,
+                    "date_deadline": today,
+                }
+                for partner in partners
+                if partner.id not in reminded
+            ]
+        )

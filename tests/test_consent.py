@@ -1,0 +1,166 @@
+"""Per-channel consent with proof: an append-only log, the blacklists, who is contactable, and
+imports that are refused whole when a row is wrong."""
+
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import LifecycleCase
+
+
+@tagged("post_install", "-at_install")
+class TestConsent(LifecycleCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Consent = cls.env["customer.consent"]
+        cls.email = cls.env.ref("customer_lifecycle.consent_channel_email")
+        cls.sms = cls.env.ref("customer_lifecycle.consent_channel_sms")
+        cls.post = cls.env.ref("customer_lifecycle.consent_channel_post")
+        cls.giulia = cls.Partner.create(
+            {
+                "name": "Giulia Bianchi",
+                "email": "giulia.bianchi@example.com",
+                "phone": "+39 333 123 4567",
+                "street": "Via Roma 1",
+                "city": "Bologna",
+            }
+        )
+
+    def record(self, state, channel=None, partner=None, user=None, **vals):
+        Consent = self.Consent.with_user(user) if user else self.Consent
+        return Consent.create(
+            {
+                "partner_id": (partner or self.giulia).id,
+                "channel_id": (channel or self.email).id,
+                "state": state,
+                **vals,
+            }
+        )
+
+    def contactable(self, code):
+        return self.Partner.search([("lifecycle_contactable_channel_ids.code", "=", code)])
+
+    def test_a_salesperson_records_consent_and_cannot_change_or_delete_it(self):
+        consent = self.record("granted", user=self.salesperson, source="store")
+        self.assertEqual(consent.user_id, self.salesperson)
+        with self.assertRaises(AccessError):
+            consent.with_user(self.salesperson).write({"state": "withdrawn"})
+        with self.assertRaises(AccessError):
+            consent.with_user(self.salesperson).unlink()
+        with self.assertRaises(AccessError):
+            self.Consent.with_user(self.employee).search([])
+        admin = self.env.ref("base.user_admin")
+        consent.with_user(admin).write({"notice": "Privacy notice v2"})  # an admin corrects it
+        self.assertEqual(consent.notice, "Privacy notice v2")
+
+    def test_the_newest_record_wins_and_no_record_is_unknown(self):
+        with freeze_time("2026-01-10"):
+            self.record("granted")
+        with freeze_time("2026-02-10"):
+            self.record("withdrawn")
+            self.record("granted", channel=self.sms)
+        with freeze_time("2026-02-11"):
+            states = {s["channel"]: s["state"] for s in self.giulia.get_lifecycle_consent_states()}
+        self.assertEqual(
+            states, {"Email": "withdrawn", "SMS": "granted", "Phone": "unknown", "Post": "unknown"}
+        )
+
+    def test_withdrawing_puts_the_address_on_the_blacklist_and_granting_takes_it_off(self):
+        self.record("withdrawn")
+        self.assertTrue(
+            self.env["mail.blacklist"].search([("email", "=", "giulia.bianchi@example.com")])
+        )
+        self.assertTrue(self.giulia.is_blacklisted)
+        self.record("refused", channel=self.sms)
+        self.assertTrue(self.giulia.phone_sanitized_blacklisted)
+        self.record("granted")
+        self.giulia.invalidate_recordset()
+        self.assertFalse(self.giulia.is_blacklisted)
+
+    def test_removal_from_the_blacklist_records_consent_only_with_a_reason(self):
+        self.record("withdrawn")
+        Remove = self.env["mail.blacklist.remove"]
+        Remove.create({"email": "giulia.bianchi@example.com"}).action_unblacklist_apply()
+        self.assertEqual(len(self.giulia.lifecycle_consent_ids), 1, "no silent flip")
+        self.record("withdrawn")
+        Remove.create(
+            {"email": "giulia.bianchi@example.com", "reason": "She asked again by phone"}
+        ).action_unblacklist_apply()
+        newest = self.giulia.lifecycle_consent_ids.sorted("id")[-1]
+        self.assertEqual((newest.state, newest.source), ("granted", "other"))
+        self.assertIn("She asked again by phone", newest.notice)
+
+    def test_contactable_by_channel_follows_consent_validity_and_address(self):
+        with freeze_time("2026-01-10"):
+            self.record("granted")
+            self.record("granted", channel=self.post)
+            self.assertIn(self.giulia, self.contactable("email"))
+            self.assertIn(self.giulia, self.contactable("post"))
+            self.assertNotIn(self.giulia, self.contactable("sms"), "no consent, not contactable")
+        with freeze_time("2029-02-01"):  # three years on, no order since
+            self.assertNotIn(self.giulia, self.contactable("email"))
+            self.assertIn(
+                self.giulia, self.Partner.search([("lifecycle_consent_expired", "=", True)])
+            )
+        self.order(self.giulia, "2028-06-01")  # a customer who keeps buying stays contactable
+        with freeze_time("2029-02-01"):
+            self.assertIn(self.giulia, self.contactable("email"))
+        self.giulia.street = False
+        self.assertNotIn(self.giulia, self.contactable("post"), "no address to write to")
+        not_by_post = self.Partner.search(
+            [("lifecycle_contactable_channel_ids", "not in", self.post.ids)]
+        )
+        self.assertIn(self.giulia, not_by_post)
+
+    def test_a_consent_ending_soon_reminds_the_salesperson_once(self):
+        self.giulia.user_id = self.salesperson
+        with freeze_time("2026-01-10"):
+            self.record("granted", valid_until="2026-02-01")
+        ask = self.env.ref("customer_lifecycle.activity_type_ask_consent")
+        domain = [("res_id", "=", self.giulia.id), ("activity_type_id", "=", ask.id)]
+        with freeze_time("2026-01-15"):
+            self.Consent._cron_remind_expiring()
+            self.Consent._cron_remind_expiring()
+        activities = self.env["mail.activity"].search(domain)
+        self.assertEqual(len(activities), 1)
+        self.assertEqual(activities.user_id, self.salesperson)
+
+    def test_an_import_with_a_wrong_row_is_refused_whole_naming_the_row(self):
+        header = ["partner_id", "channel_id", "state", "date", "source"]
+        now = fields.Datetime.now()
+        good = ["Giulia Bianchi", "Email", "granted", str(now - timedelta(days=3)), "import"]
+        for wrong, expected in [
+            (["Giulia Bianchi", "WhatsApp", "granted", str(now), "import"], "WhatsApp"),
+            (["Giulia Bianchi", "Email", "maybe", str(now), "import"], "maybe"),
+            (
+                ["Giulia Bianchi", "Email", "granted", str(now + timedelta(days=2)), "import"],
+                "in the future",
+            ),
+        ]:
+            with self.subTest(expected=expected):
+                result = self.Consent.load(header, [good, wrong, good])
+                self.assertFalse(result["ids"], "nothing imported")
+                errors = [m for m in result["messages"] if m["type"] == "error"]
+                self.assertTrue(errors)
+                self.assertIn(expected, " ".join(m["message"] for m in errors))
+                self.assertIn({"from": 1, "to": 1}, [m["rows"] for m in errors], "row 2")
+        self.assertFalse(self.giulia.lifecycle_consent_ids)
+
+    def test_a_channel_with_consent_cannot_be_deleted_and_new_channels_need_no_code(self):
+        whatsapp = self.env["customer.consent.channel"].create(
+            {
+                "name": "WhatsApp",
+                "code": "whatsapp",
+                "address_field": "phone",
+                "icon": "fa-whatsapp",
+            }
+        )
+        self.record("granted", channel=whatsapp)
+        self.assertIn(self.giulia, self.contactable("whatsapp"))
+        with self.assertRaises(UserError):
+            whatsapp.unlink()
