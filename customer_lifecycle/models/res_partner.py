@@ -250,11 +250,12 @@ class ResPartner(models.Model):
 
     def _compute_lifecycle_contactable_channel_ids(self):
         channels = self.env["customer.consent.channel"].search([])
-        Consent = self.env["customer.consent"]
+        contactable = self.env["customer.consent"]._contactable_partner_ids(
+            channels, self._origin.ids
+        )
         for partner in self:
-            contactable = Consent._contactable_partner_ids(channels, partner.ids)
             partner.lifecycle_contactable_channel_ids = channels.filtered(
-                lambda channel, partner=partner: partner.id in contactable[channel.id]
+                lambda channel, partner=partner: partner._origin.id in contactable[channel.id]
             )
 
     def _search_lifecycle_contactable_channel_ids(self, operator, value):
