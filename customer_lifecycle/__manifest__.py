@@ -26,6 +26,8 @@
         "views/lifecycle_stage_views.xml",
         "views/customer_lifecycle_history_views.xml",
         "views/customer_consent_views.xml",
+        "views/consent_page_templates.xml",
+        "wizard/customer_consent_link_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
         "views/res_partner_funnel_views.xml",

@@ -92,3 +92,51 @@ class TestLifecycleUi(HttpCase):
             "customer_lifecycle_invoice_tour",
             login="clc_tour_accountant",
         )
+
+    def test_a_customer_changes_its_consent_on_its_own_page(self):
+        customer = self.env["res.partner"].create(
+            {"name": "Marta Zielińska", "email": "marta@example.com", "phone": "+48 600 100 200"}
+        )
+        sms = self.env.ref("customer_lifecycle.consent_channel_sms")
+        self.env["customer.consent"].create(
+            {"partner_id": customer.id, "channel_id": sms.id, "state": "granted"}
+        )
+        url = customer._lifecycle_consent_url()
+        path = url.split("/", 3)[3]
+        self.start_tour(f"/{path}", "customer_lifecycle_consent_page_tour")
+        log = customer.lifecycle_consent_ids.filtered(lambda c: c.source == "web_form")
+        self.assertEqual(
+            sorted((c.channel_id.code, c.state) for c in log),
+            [("email", "granted"), ("sms", "withdrawn")],
+        )
+        self.assertEqual(set(log.mapped("remote_addr")), {"127.0.0.1"})
+        self.assertTrue(all("Chrome" in agent for agent in log.mapped("user_agent")))
+        self.assertTrue(customer.phone_sanitized_blacklisted, "SMS withdrawn: number blacklisted")
+
+    def test_a_wrong_or_revoked_consent_link_is_a_plain_404(self):
+        customer = self.env["res.partner"].create({"name": "Luca Ferri"})
+        old = customer._lifecycle_consent_url().split("/", 3)[3]
+        self.assertEqual(self.url_open(f"/{old}").status_code, 200)
+        self.assertIn("Luca Ferri", self.url_open(f"/{old}").text)
+        customer._lifecycle_consent_url(renew=True)
+        self.assertEqual(self.url_open(f"/{old}").status_code, 404)
+        self.assertEqual(self.url_open("/consent/made-up-token-0123456789abcdef").status_code, 404)
+
+    def test_double_opt_in_keeps_email_pending_until_the_link_is_clicked(self):
+        self.env.company.lifecycle_consent_double_opt_in = True
+        customer = self.env["res.partner"].create({"name": "Anna Lis", "email": "anna@example.com"})
+        email = self.env.ref("customer_lifecycle.consent_channel_email")
+        url = customer._lifecycle_consent_url()
+        Consent = self.env["customer.consent"]
+        outcome = Consent._record_from_page(customer, email.id, "grant", "10.0.0.7", "Firefox")
+        self.assertEqual(outcome, "pending")
+        pending = customer.lifecycle_consent_ids
+        mail = self.env["mail.mail"].search([("email_to", "=", "anna@example.com")])
+        self.assertIn(pending.confirmation_code, mail.body_html)
+        path = url.split("/", 3)[3]
+        self.assertEqual(self.url_open(f"/{path}/confirm/not-the-code").status_code, 404)
+        response = self.url_open(f"/{path}/confirm/{pending.confirmation_code}")
+        self.assertEqual(response.status_code, 200)
+        customer.invalidate_recordset()
+        newest = customer.lifecycle_consent_ids.sorted("id")[-1]
+        self.assertEqual((newest.state, newest.remote_addr), ("granted", "127.0.0.1"))

@@ -1,10 +1,11 @@
+import secrets
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, html_escape
 
 CONSENT_STATES = [
     ("granted", "Granted"),
@@ -100,6 +101,8 @@ class CustomerConsent(models.Model):
     company_id = fields.Many2one(
         "res.company", default=lambda self: self.env.company, readonly=True
     )
+    # A pending email consent waits for the click on the link that carries this code.
+    confirmation_code = fields.Char(readonly=True, copy=False, index="btree_not_null")
 
     def _default_valid_until(self):
         months = self.env.company.lifecycle_consent_months
@@ -192,6 +195,114 @@ class CustomerConsent(models.Model):
                 if states.get(partner.id, {}).get(channel.id) in ("withdrawn", "refused")
             ]
         )
+
+    # -- The customer's own page (controllers/consent_page.py) ----------------------------------
+
+    @api.model
+    def _page_notice(self):
+        return self.env._(
+            "Consent page: the customer chose, for marketing messages, on the page of their "
+            "private link."
+        )
+
+    @api.model
+    def _page_channels(self, partner):
+        """The active channels with the partner's current choice, for its page."""
+        states = self._current_states(partner.ids).get(partner.id, {})
+        return [
+            {
+                "id": channel.id,
+                "name": channel.name,
+                "icon": channel.icon or "fa-comment",
+                "state": states.get(channel.id, "unknown"),
+            }
+            for channel in self.env["customer.consent.channel"].search([])
+        ]
+
+    @api.model
+    def _record_from_page(self, partner, channel_id, choice, remote_addr, user_agent):
+        """One click on the page: a consent record with the request as proof. An email grant
+        waits for confirmation when the company asks for double opt-in. Returns the outcome."""
+        channel = self.env["customer.consent.channel"].browse(channel_id).exists()
+        if not channel or not channel.active:
+            return "unknown"
+        double_opt_in = (
+            choice == "grant"
+            and channel.address_field == "email"
+            and partner.email
+            and (partner.company_id or self.env.company).lifecycle_consent_double_opt_in
+        )
+        state = "pending" if double_opt_in else "granted" if choice == "grant" else "withdrawn"
+        consent = self.create(
+            {
+                "partner_id": partner.id,
+                "channel_id": channel.id,
+                "state": state,
+                "source": "web_form",
+                "legal_basis": "consent",
+                "notice": self._page_notice(),
+                "remote_addr": remote_addr,
+                "user_agent": (user_agent or "")[:500],
+                "confirmation_code": secrets.token_urlsafe(16) if double_opt_in else False,
+                "user_id": False,
+            }
+        )
+        if double_opt_in:
+            consent._send_confirmation()
+        return state
+
+    def _send_confirmation(self):
+        """The email with the confirmation link, queued for Odoo's mail server."""
+        for consent in self:
+            partner = consent.partner_id
+            url = "{}/consent/{}/confirm/{}".format(
+                partner.get_base_url(), partner.lifecycle_consent_token, consent.confirmation_code
+            )
+            body = self.env._(
+                "<p>Hello %(name)s,</p><p>please confirm that you want to receive our news by "
+                'email: <a href="%(url)s">confirm</a>.</p><p>If you did not ask for it, '
+                "ignore this message.</p>",
+                name=html_escape(partner.name),
+                url=html_escape(url),
+            )
+            self.env["mail.mail"].sudo().create(
+                {
+                    "subject": self.env._("Please confirm your email subscription"),
+                    "email_to": partner.email,
+                    "body_html": body,
+                    "auto_delete": True,
+                }
+            )
+
+    @api.model
+    def _confirm_from_email(self, partner, code, remote_addr, user_agent):
+        """The click on the confirmation link: the pending consent becomes granted."""
+        pending = self.search(
+            [
+                ("partner_id", "=", partner.id),
+                ("confirmation_code", "=", code),
+                ("state", "=", "pending"),
+            ],
+            limit=1,
+        )
+        if not pending:
+            return False
+        self.create(
+            {
+                "partner_id": partner.id,
+                "channel_id": pending.channel_id.id,
+                "state": "granted",
+                "source": "web_form",
+                "legal_basis": "consent",
+                "notice": self.env._(
+                    "Confirmed from the link sent to %(email)s.", email=partner.email
+                ),
+                "remote_addr": remote_addr,
+                "user_agent": (user_agent or "")[:500],
+                "user_id": False,
+            }
+        )
+        return True
 
     # -- Reading the log, set-based ----------------------------------------------------------
 

@@ -1,3 +1,5 @@
+import secrets
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
@@ -218,6 +220,15 @@ class ResPartner(models.Model):
         help="The campaign, ad or site the customer came from.",
     )
 
+    lifecycle_consent_token = fields.Char(
+        string="Consent Page Token",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        groups="customer_lifecycle.group_lifecycle_user",
+        help="The secret of the customer's private consent page link; renewing it revokes the "
+        "old link.",
+    )
     lifecycle_consent_ids = fields.One2many(
         "customer.consent", "partner_id", string="Consent Log", readonly=True
     )
@@ -285,26 +296,32 @@ class ResPartner(models.Model):
         return [("id", "in" if positive else "not in", query)]
 
     def _compute_lifecycle_consent_states(self):
+        by_partner = self._lifecycle_consent_state_lists()
+        for partner in self:
+            partner.lifecycle_consent_states = by_partner[partner._origin.id]
+
+    def _lifecycle_consent_state_lists(self):
+        """{partner id: [{channel, icon, state}, ...]} for every active channel, one query."""
         channels = self.env["customer.consent.channel"].search([])
         states = self.env["customer.consent"]._current_states(self._origin.ids)
-        for partner in self:
-            known = states.get(partner._origin.id, {})
-            partner.lifecycle_consent_states = [
+        return {
+            partner_id: [
                 {
                     "channel": channel.name,
                     "icon": channel.icon or "fa-comment",
-                    "state": known.get(channel.id, "unknown"),
+                    "state": states.get(partner_id, {}).get(channel.id, "unknown"),
                 }
                 for channel in channels
             ]
+            for partner_id in [*self._origin.ids, False]
+        }
 
     def get_lifecycle_consent_states(self):
         """The current consent per channel, for the Lifecycle tab's widget (read when the tab
         is shown: the standard form carries no computed field of the addon)."""
         self.ensure_one()
         self.check_access("read")
-        self._compute_lifecycle_consent_states()
-        return self.lifecycle_consent_states
+        return self._lifecycle_consent_state_lists()[self.id]
 
     @api.depends("create_date")  # i.e. once, at creation: the code is a function of the id
     def _compute_lifecycle_referral_code(self):
@@ -450,6 +467,36 @@ class ResPartner(models.Model):
             "views": [(False, "form")],
             "target": "new",
             "context": {"default_partner_id": self.id},
+        }
+
+    @api.model
+    def _lifecycle_from_consent_token(self, token):
+        """The partner whose consent page this token opens, or an empty recordset."""
+        if not token or len(token) < 20:
+            return self.browse()
+        return self.search([("lifecycle_consent_token", "=", token)], limit=1)
+
+    def _lifecycle_consent_url(self, renew=False):
+        """The private link to the customer's consent page (created on first use; renew
+        revokes the previous one)."""
+        self.ensure_one()
+        partner = self.sudo()
+        if renew or not partner.lifecycle_consent_token:
+            partner.lifecycle_consent_token = secrets.token_urlsafe(24)
+        return f"{partner.get_base_url()}/consent/{partner.lifecycle_consent_token}"
+
+    def action_lifecycle_consent_link(self):
+        self.ensure_one()
+        self.check_access("read")
+        link = self.env["customer.consent.link"].create({"partner_id": self.id})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Consent Page Link"),
+            "res_model": "customer.consent.link",
+            "res_id": link.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
         }
 
     def action_view_lifecycle_consents(self):

@@ -1,0 +1,31 @@
+import { registry } from "@web/core/registry";
+
+// A customer opens the consent page from its private link, withdraws SMS and grants email.
+registry.category("web_tour.tours").add("customer_lifecycle_consent_page_tour", {
+    steps: () => [
+        {
+            content: "The page lists the channels, SMS agreed earlier",
+            trigger: ".o_lifecycle_consent_channel[data-channel='SMS'][data-state='granted']",
+        },
+        {
+            content: "No more SMS",
+            trigger: ".o_lifecycle_consent_channel[data-channel='SMS'] button[value='withdraw']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Saved",
+            trigger: ".o_lifecycle_consent_channel[data-channel='SMS'][data-state='withdrawn']",
+        },
+        {
+            content: "Yes to email",
+            trigger: ".o_lifecycle_consent_channel[data-channel='Email'] button[value='grant']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Email agreed",
+            trigger: ".o_lifecycle_consent_channel[data-channel='Email'][data-state='granted']",
+        },
+    ],
+});
