@@ -255,9 +255,8 @@ class CustomerConsent(models.Model):
         """The email with the confirmation link, queued for Odoo's mail server."""
         for consent in self:
             partner = consent.partner_id
-            url = "{}/consent/{}/confirm/{}".format(
-                partner.get_base_url(), partner.lifecycle_consent_token, consent.confirmation_code
-            )
+            page = partner._lifecycle_consent_url()
+            url = f"{page}/confirm/{consent.confirmation_code}"
             body = self.env._(
                 "<p>Hello %(name)s,</p><p>please confirm that you want to receive our news by "
                 'email: <a href="%(url)s">confirm</a>.</p><p>If you did not ask for it, '
