@@ -56,6 +56,15 @@ class TestCustomerDemo(LifecycleCase):
         self.assertEqual(channels["referral"], len(customers.filtered("lifecycle_referred_by_id")))
         self.assertGreaterEqual(len(channels), 8, channels)
         self.assertTrue(customers.filtered("lifecycle_source_id"))
+        contactable = self.env["res.partner"].search(
+            [("id", "in", customers.ids), ("lifecycle_contactable_channel_ids.code", "=", "email")]
+        )
+        self.assertGreater(len(contactable), 60)
+        self.assertTrue(customers.filtered(lambda p: p.is_blacklisted), "some said no")
+        expired = self.env["res.partner"].search(
+            [("id", "in", customers.ids), ("lifecycle_consent_expired", "=", True)]
+        )
+        self.assertTrue(expired)
 
         # the last months are invoiced; customers pay on time, late or not yet
         invoices = orders.invoice_ids.filtered(lambda m: m.state == "posted")

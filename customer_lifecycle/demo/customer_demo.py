@@ -14,6 +14,8 @@ early, some late, some not yet, so that the accountants' views have figures.
 import random
 from datetime import datetime, time, timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import Command, api, fields, models
 
 SEED = 1907
@@ -132,6 +134,7 @@ class CustomerLifecycleDemo(models.AbstractModel):
         # streams of their own: the customers and orders stay those of the seed
         self._invoices(random.Random(SEED + 1), orders, today)
         self._acquisition(random.Random(SEED + 2), people)
+        self._consents(random.Random(SEED + 3), people, today)
 
     @api.model
     def _play_manual_moves(self, customers):
@@ -244,6 +247,44 @@ class CustomerLifecycleDemo(models.AbstractModel):
             if channel in ("web", "advertising") and sources:
                 vals["lifecycle_source_id"] = rng.choice(sources).id
             partner.with_context(lifecycle_defer=True).write(vals)
+
+    def _consents(self, rng, people, today):
+        """What the customers agreed to: most said yes to email, some to SMS or post, some
+        changed their mind since, a few never answered again for years (expired)."""
+        channels = {
+            code: self.env.ref(f"customer_lifecycle.consent_channel_{code}")
+            for code in ("email", "sms", "post")
+        }
+        sources = ["store", "event", "web_form", "email", "phone"]
+        vals_list = []
+
+        def add(partner, code, state, day):
+            vals_list.append(
+                {
+                    "partner_id": partner.id,
+                    "channel_id": channels[code].id,
+                    "state": state,
+                    "source": rng.choice(sources),
+                    "date": datetime.combine(day, time(10)),
+                    "valid_until": day + relativedelta(months=36),
+                    "notice": "Privacy notice 2024-03",
+                }
+            )
+
+        for archetype, partner in people:
+            if archetype == "potential" or rng.random() < 0.25:
+                continue
+            day = today - timedelta(days=rng.randint(30, 700))
+            if archetype == "lapsed" and rng.random() < 0.4:
+                day = today - timedelta(days=rng.randint(1100, 1300))  # expired by now
+            add(partner, "email", "granted" if rng.random() < 0.92 else "refused", day)
+            if rng.random() < 0.15:
+                add(partner, "email", "withdrawn", day + timedelta(days=rng.randint(5, 25)))
+            if rng.random() < 0.35:
+                add(partner, "sms", "granted", day)
+            if rng.random() < 0.15:
+                add(partner, "post", "granted", day)
+        self.env["customer.consent"].create(vals_list)
 
     def _referrals(self, rng, people):
         referrers = [partner for archetype, partner in people if archetype in ("big", "regular")]
