@@ -52,20 +52,16 @@ class TestCustomerDemo(LifecycleCase):
         quotations_only = quoted.filtered(lambda p: per_customer.get(p.id, 0) == 0)
         self.assertGreaterEqual(len(quotations_only), 15, "prospects with open quotations")
         self.assertGreaterEqual(len(customers.filtered("lifecycle_referred_by_id")), 20)
-        channels = Counter(customers.mapped("lifecycle_acquisition_channel"))
-        self.assertEqual(channels["referral"], len(customers.filtered("lifecycle_referred_by_id")))
-        self.assertGreaterEqual(len(channels), 8, channels)
-        self.assertTrue(customers.filtered("lifecycle_source_id"))
-        contactable = self.env["res.partner"].search(
-            [("id", "in", customers.ids), ("lifecycle_contactable_channel_ids.code", "=", "email")]
-        )
-        self.assertGreater(len(contactable), 60)
-        self.assertTrue(customers.filtered(lambda p: p.is_blacklisted), "some said no")
-        expired = self.env["res.partner"].search(
-            [("id", "in", customers.ids), ("lifecycle_consent_expired", "=", True)]
-        )
-        self.assertTrue(expired)
 
+        revenue = Counter()
+        for order in confirmed:
+            revenue[order.partner_id.commercial_partner_id.id] += order.amount_untaxed
+        top_tenth = sum(amount for _p, amount in revenue.most_common(len(customers) // 10))
+        self.assertGreater(top_tenth / sum(revenue.values()), 0.5, "a few big accounts")
+        self._check_invoices_and_payments(orders, customers)
+        self._check_acquisition_consent_and_profiles(customers)
+
+    def _check_invoices_and_payments(self, orders, customers):
         # the last months are invoiced; customers pay on time, late or not yet
         invoices = orders.invoice_ids.filtered(lambda m: m.state == "posted")
         self.assertGreaterEqual(len(invoices), 150)
@@ -80,11 +76,24 @@ class TestCustomerDemo(LifecycleCase):
         )
         self.assertTrue(behaviour.filtered(lambda b: b.overdue_amount > 0), "overdue invoices")
 
-        revenue = Counter()
-        for order in confirmed:
-            revenue[order.partner_id.commercial_partner_id.id] += order.amount_untaxed
-        top_tenth = sum(amount for _p, amount in revenue.most_common(len(customers) // 10))
-        self.assertGreater(top_tenth / sum(revenue.values()), 0.5, "a few big accounts")
+    def _check_acquisition_consent_and_profiles(self, customers):
+        channels = Counter(customers.mapped("lifecycle_acquisition_channel"))
+        self.assertEqual(channels["referral"], len(customers.filtered("lifecycle_referred_by_id")))
+        self.assertGreaterEqual(len(channels), 8, channels)
+        self.assertTrue(customers.filtered("lifecycle_source_id"))
+        contactable = self.env["res.partner"].search(
+            [("id", "in", customers.ids), ("lifecycle_contactable_channel_ids.code", "=", "email")]
+        )
+        self.assertGreater(len(contactable), 60)
+        self.assertTrue(customers.filtered(lambda p: p.is_blacklisted), "some said no")
+        expired = self.env["res.partner"].search(
+            [("id", "in", customers.ids), ("lifecycle_consent_expired", "=", True)]
+        )
+        self.assertTrue(expired)
+        people = customers.filtered(lambda p: not p.is_company)
+        self.assertGreater(len(people.filtered("lifecycle_birthdate")), len(people) // 2)
+        self.assertTrue(customers.lifecycle_special_date_ids)
+        self.assertTrue(customers.filtered(lambda p: p.lifecycle_profile_completeness == 100))
 
     def test_same_customers_every_time(self):
         runs = []

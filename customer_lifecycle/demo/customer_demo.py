@@ -12,7 +12,7 @@ early, some late, some not yet, so that the accountants' views have figures.
 """
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -20,6 +20,7 @@ from odoo import Command, api, fields, models
 
 SEED = 1907
 INVOICED_DAYS = 120
+INTERESTS = ["Espresso", "Organic", "Equipment", "Events", "Tea", "Gifts"]
 PAYMENT_DAYS = 30
 
 # fmt: off
@@ -135,6 +136,7 @@ class CustomerLifecycleDemo(models.AbstractModel):
         self._invoices(random.Random(SEED + 1), orders, today)
         self._acquisition(random.Random(SEED + 2), people)
         self._consents(random.Random(SEED + 3), people, today)
+        self._profiles(random.Random(SEED + 4), people, today)
 
     @api.model
     def _play_manual_moves(self, customers):
@@ -286,6 +288,54 @@ class CustomerLifecycleDemo(models.AbstractModel):
                 add(partner, "post", "granted", day)
         self.env["customer.consent"].create(vals_list)
 
+    def _profiles(self, rng, people, today):
+        """Part of each profile filled in, as a rep would: birthdays and name days, what
+        companies do and how big they are, interests, preferences, special dates."""
+        Interest = self.env["customer.lifecycle.interest"]
+        interests = Interest.search([("name", "in", INTERESTS)]) or Interest.create(
+            [{"name": name} for name in INTERESTS]
+        )
+        industries = self.env["res.partner.industry"].search([], limit=8)
+        channels = self.env["customer.consent.channel"].search([])
+        specials = []
+        for _archetype, partner in people:
+            if rng.random() < 0.3:
+                continue  # nobody asked yet
+            vals = {
+                "lifecycle_interest_ids": [
+                    Command.set(rng.sample(interests.ids, rng.randint(1, 3)))
+                ],
+                "lifecycle_preferred_channel_id": rng.choice(channels).id,
+                "lifecycle_preferred_time": rng.choice(["morning", "afternoon", "any"]),
+                "lifecycle_preferred_payment": rng.choice(["bank_transfer", "card", "cash"]),
+            }
+            if partner.is_company:
+                vals["lifecycle_size_band"] = rng.choice(["micro", "micro", "small", "medium"])
+                vals["lifecycle_turnover_band"] = rng.choice(["under_2m", "under_2m", "2m_10m"])
+                if industries:
+                    vals["industry_id"] = rng.choice(industries).id
+                if rng.random() < 0.3:
+                    founded = today.replace(year=today.year - rng.randint(3, 40))
+                    specials.append(
+                        (partner, "company", founded - timedelta(days=rng.randint(0, 364)))
+                    )
+            else:
+                born = date(rng.randint(1950, 2002), rng.randint(1, 12), rng.randint(1, 28))
+                vals["lifecycle_birthdate"] = born
+                vals["lifecycle_gender"] = rng.choice(["female", "male", "undisclosed"])
+                vals["lifecycle_children"] = rng.choice([0, 0, 1, 2, 3])
+                if rng.random() < 0.4:
+                    specials.append((partner, "birthday", born))
+            if rng.random() < 0.4:
+                vals["lifecycle_profile_reviewed_on"] = today - timedelta(days=rng.randint(10, 500))
+            partner.with_context(lifecycle_defer=True).write(vals)
+        self.env["customer.special.date"].create(
+            [
+                {"partner_id": partner.id, "kind": kind, "date": day}
+                for partner, kind, day in specials
+            ]
+        )
+
     def _referrals(self, rng, people):
         referrers = [partner for archetype, partner in people if archetype in ("big", "regular")]
         for archetype, partner in people:
@@ -355,6 +405,12 @@ class CustomerLifecycleDemo(models.AbstractModel):
                 }
             )
         moves.action_post()
+        # Fresh statistics: Odoo's payment queries join on OR conditions, and with the tables
+        # still counted empty the planner picks plans that take minutes.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "ANALYZE account_move, account_move_line, account_partial_reconcile, account_payment"
+        )
         paid_on = {}
         for move in moves:
             habit = habits[move.commercial_partner_id]

@@ -5,6 +5,8 @@ from . import customer_lifecycle_fact
 from . import customer_lifecycle_payment
 from . import customer_consent_channel
 from . import customer_consent
+from . import customer_lifecycle_interest
+from . import customer_special_date
 from . import res_partner
 from . import account_move
 from . import customer_lifecycle_engine

@@ -76,8 +76,10 @@ class CustomerConsent(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, ondelete="restrict", index=True
     )
+    # Cascade only for uninstalling the addon: a channel with consent cannot be deleted
+    # (customer.consent.channel._unlink_except_used).
     channel_id = fields.Many2one(
-        "customer.consent.channel", required=True, ondelete="restrict", index=True
+        "customer.consent.channel", required=True, ondelete="cascade", index=True
     )
     purpose = fields.Selection(PURPOSES, required=True, default="marketing")
     state = fields.Selection(CONSENT_STATES, required=True, default="granted")

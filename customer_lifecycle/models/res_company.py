@@ -66,6 +66,17 @@ class ResCompany(models.Model):
         help="Email consent granted on the customer's consent page stays pending until the "
         "customer clicks the confirmation link sent to that address.",
     )
+    lifecycle_special_date_days = fields.Integer(
+        string="Special Date Reminder (Days Before)",
+        default=7,
+        help="The salesperson gets an activity this many days before a customer's birthday, "
+        "name day or anniversary.",
+    )
+    lifecycle_profile_review_months = fields.Integer(
+        string="Profile Review (Months)",
+        default=12,
+        help="A customer's profile is due for review this long after the last review.",
+    )
     # Written by the nightly computation: what the stage rules use between two runs.
     lifecycle_median_interval = fields.Float(
         string="Median Interval of Repeat Customers (Days)", readonly=True
@@ -101,12 +112,23 @@ class ResCompany(models.Model):
             if errors:
                 raise ValidationError("\n".join(messages[code] for code in errors))
 
-    @api.constrains("lifecycle_consent_months")
-    def _check_lifecycle_consent_months(self):
-        if any(company.lifecycle_consent_months < 1 for company in self):
-            raise ValidationError(
-                self.env._("A consent lasts at least one month (36 is the usual validity).")
-            )
+    @api.constrains(
+        "lifecycle_consent_months", "lifecycle_special_date_days", "lifecycle_profile_review_months"
+    )
+    def _check_lifecycle_profile_settings(self):
+        for company in self:
+            if company.lifecycle_consent_months < 1:
+                raise ValidationError(
+                    self.env._("A consent lasts at least one month (36 is the usual validity).")
+                )
+            if not 0 <= company.lifecycle_special_date_days <= 60:
+                raise ValidationError(
+                    self.env._("Special date reminders come between 0 and 60 days before the date.")
+                )
+            if company.lifecycle_profile_review_months < 1:
+                raise ValidationError(
+                    self.env._("A profile is reviewed at most every month (12 is usual).")
+                )
 
     @api.model
     def _lifecycle_company(self):

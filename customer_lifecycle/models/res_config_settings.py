@@ -29,5 +29,12 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.lifecycle_consent_double_opt_in", readonly=False
     )
 
+    lifecycle_special_date_days = fields.Integer(
+        related="company_id.lifecycle_special_date_days", readonly=False
+    )
+    lifecycle_profile_review_months = fields.Integer(
+        related="company_id.lifecycle_profile_review_months", readonly=False
+    )
+
     def action_lifecycle_recompute_now(self):
         return self.env["customer.lifecycle.engine"].action_recompute_now()

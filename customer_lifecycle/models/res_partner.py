@@ -1,6 +1,8 @@
 import secrets
 
-from odoo import api, fields, models
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, Query
@@ -10,6 +12,57 @@ from ..tools.lifecycle_rules import RFM_SEGMENTS
 
 HEALTH = [("on_track", "On Track"), ("due", "Due"), ("overdue", "Overdue")]
 VALUE_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
+GENDERS = [
+    ("female", "Female"),
+    ("male", "Male"),
+    ("other", "Other"),
+    ("undisclosed", "Prefer Not to Say"),
+]
+MARITAL_STATUSES = [
+    ("single", "Single"),
+    ("married", "Married"),
+    ("partnership", "Civil Partnership"),
+    ("divorced", "Divorced"),
+    ("widowed", "Widowed"),
+    ("undisclosed", "Prefer Not to Say"),
+]
+EDUCATION_LEVELS = [
+    ("primary", "Primary School"),
+    ("secondary", "Secondary School"),
+    ("vocational", "Vocational Training"),
+    ("bachelor", "Bachelor's Degree"),
+    ("master", "Master's Degree"),
+    ("doctorate", "Doctorate"),
+]
+SIZE_BANDS = [
+    ("micro", "1-9 Employees"),
+    ("small", "10-49 Employees"),
+    ("medium", "50-249 Employees"),
+    ("large", "250+ Employees"),
+]
+TURNOVER_BANDS = [
+    ("under_2m", "Under 2 Million"),
+    ("2m_10m", "2 to 10 Million"),
+    ("10m_50m", "10 to 50 Million"),
+    ("over_50m", "Over 50 Million"),
+]
+CONTACT_TIMES = [
+    ("morning", "Morning"),
+    ("lunch", "Lunch Time"),
+    ("afternoon", "Afternoon"),
+    ("evening", "Evening"),
+    ("any", "Any Time"),
+]
+PAYMENT_PREFERENCES = [
+    ("bank_transfer", "Bank Transfer"),
+    ("card", "Card"),
+    ("cash", "Cash"),
+    ("direct_debit", "Direct Debit"),
+    ("online", "Online Payment"),
+    ("other", "Other"),
+]
+# Sensitive: visible to lifecycle users only, not to every internal user.
+SENSITIVE = "customer_lifecycle.group_lifecycle_user"
 ACQUISITION_CHANNELS = [
     ("advertising", "Advertising"),
     ("referral", "Referral"),
@@ -220,6 +273,77 @@ class ResPartner(models.Model):
         help="The campaign, ad or site the customer came from.",
     )
 
+    # -- Profile -------------------------------------------------------------------------------
+    lifecycle_birthdate = fields.Date(string="Birthdate", groups=SENSITIVE, copy=False)
+    lifecycle_age = fields.Integer(
+        string="Age",
+        compute="_compute_lifecycle_age",
+        search="_search_lifecycle_age",
+        groups=SENSITIVE,
+        help="From the birthdate, today.",
+    )
+    lifecycle_birthday_this_month = fields.Boolean(
+        string="Birthday This Month",
+        compute="_compute_lifecycle_birthday_this_month",
+        search="_search_lifecycle_birthday_this_month",
+        groups=SENSITIVE,
+    )
+    lifecycle_gender = fields.Selection(GENDERS, string="Gender", groups=SENSITIVE, copy=False)
+    lifecycle_marital_status = fields.Selection(
+        MARITAL_STATUSES, string="Marital Status", groups=SENSITIVE, copy=False
+    )
+    lifecycle_children = fields.Integer(string="Children", groups=SENSITIVE, copy=False)
+    lifecycle_profession = fields.Char(string="Profession", copy=False)
+    lifecycle_education = fields.Selection(EDUCATION_LEVELS, string="Education", copy=False)
+    lifecycle_size_band = fields.Selection(SIZE_BANDS, string="Company Size", copy=False)
+    lifecycle_turnover_band = fields.Selection(TURNOVER_BANDS, string="Turnover", copy=False)
+    lifecycle_interest_ids = fields.Many2many(
+        "customer.lifecycle.interest", string="Interests", copy=False
+    )
+    lifecycle_preferred_channel_id = fields.Many2one(
+        "customer.consent.channel",
+        string="Preferred Channel",
+        copy=False,
+        help="How the customer prefers to be contacted. Flagged when there is no granted "
+        "consent for it.",
+    )
+    lifecycle_preferred_time = fields.Selection(CONTACT_TIMES, string="Preferred Time", copy=False)
+    lifecycle_preferred_payment = fields.Selection(
+        PAYMENT_PREFERENCES, string="Preferred Payment", copy=False
+    )
+    lifecycle_expectations = fields.Text(
+        string="Expectations",
+        groups=SENSITIVE,
+        copy=False,
+        help="What the customer expects from the business, in the rep's words.",
+    )
+    lifecycle_reason_id = fields.Many2one(
+        "customer.lifecycle.lost.reason",
+        string="Why Not Buying",
+        copy=False,
+        help="Why the customer did not buy, or left: the same list as the reasons for Lost.",
+    )
+    lifecycle_special_date_ids = fields.One2many(
+        "customer.special.date", "partner_id", string="Special Dates", copy=False
+    )
+    lifecycle_profile_completeness = fields.Integer(
+        string="Profile Completeness (%)",
+        compute="_compute_lifecycle_profile_completeness",
+        store=True,
+        help="Share of what matters to contact the customer that is known: email, phone, "
+        "address, birthdate (people) or industry (companies), and at least one consent.",
+    )
+    lifecycle_profile_reviewed_on = fields.Date(
+        string="Profile Reviewed On", readonly=True, copy=False
+    )
+    lifecycle_profile_review_date = fields.Date(
+        string="Profile Review Due",
+        compute="_compute_lifecycle_profile_review_date",
+        store=True,
+        help="When the profile should be checked with the customer again: a period after the "
+        "last review (or after the customer was created), set in the settings.",
+    )
+
     lifecycle_consent_token = fields.Char(
         string="Consent Page Token",
         copy=False,
@@ -258,6 +382,135 @@ class ResPartner(models.Model):
     def _default_lifecycle_currency_id(self):
         # The figures are in the currency of the company whose orders they count.
         return self.env["res.company"]._lifecycle_company().currency_id
+
+    @api.depends("lifecycle_birthdate")
+    @api.depends_context("tz")
+    def _compute_lifecycle_age(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            born = partner.lifecycle_birthdate
+            partner.lifecycle_age = (
+                today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+                if born
+                else 0
+            )
+
+    @api.depends("lifecycle_birthdate")
+    @api.depends_context("tz")
+    def _compute_lifecycle_birthday_this_month(self):
+        month = fields.Date.context_today(self).month
+        for partner in self:
+            born = partner.lifecycle_birthdate
+            partner.lifecycle_birthday_this_month = bool(born and born.month == month)
+
+    def _search_lifecycle_birthday_this_month(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        self.flush_model(["lifecycle_birthdate"])
+        month = fields.Date.context_today(self).month
+        query = SQL(
+            "SELECT id FROM res_partner WHERE extract(month FROM lifecycle_birthdate) = %s", month
+        )
+        positive = (operator == "in") == (True in value)
+        return [("id", "in" if positive else "not in", query)]
+
+    def _search_lifecycle_age(self, operator, value):
+        """Ages as birthdate ranges: 'age >= 40' is 'born on or before this day 40 years ago'."""
+        if operator in ("in", "not in"):
+            domain = Domain.OR(Domain(self._search_lifecycle_age("=", age)) for age in value)
+            return domain if operator == "in" else ~domain
+        if not isinstance(value, int):
+            return NotImplemented
+        # (lowest age, highest age) the condition allows
+        ranges = {
+            "=": (value, value),
+            ">=": (value, None),
+            ">": (value + 1, None),
+            "<=": (None, value),
+            "<": (None, value - 1),
+        }
+        if operator not in ranges:
+            return NotImplemented
+        lowest, highest = ranges[operator]
+        today = fields.Date.context_today(self)
+        domain = [("lifecycle_birthdate", "!=", False)]
+        if lowest is not None:
+            domain.append(("lifecycle_birthdate", "<=", today - relativedelta(years=lowest)))
+        if highest is not None:
+            domain.append(("lifecycle_birthdate", ">", today - relativedelta(years=highest + 1)))
+        return domain
+
+    @api.depends(
+        "is_company", "email", "phone", "street", "city", "industry_id", "lifecycle_birthdate",
+        "lifecycle_consent_ids",
+    )  # fmt: skip
+    def _compute_lifecycle_profile_completeness(self):
+        for partner in self:
+            known = [
+                bool(partner.email),
+                bool(partner.phone),
+                bool(partner.street and partner.city),
+                bool(partner.industry_id if partner.is_company else partner.lifecycle_birthdate),
+                bool(partner.lifecycle_consent_ids),
+            ]
+            partner.lifecycle_profile_completeness = round(100 * sum(known) / len(known))
+
+    @api.depends("lifecycle_profile_reviewed_on", "create_date")
+    def _compute_lifecycle_profile_review_date(self):
+        months = self.env.company.lifecycle_profile_review_months
+        for partner in self:
+            start = partner.lifecycle_profile_reviewed_on or (
+                partner.create_date and partner.create_date.date()
+            )
+            partner.lifecycle_profile_review_date = (
+                start + relativedelta(months=months) if start else False
+            )
+
+    def action_lifecycle_mark_reviewed(self):
+        """The rep checked the profile with the customer: the next review is due in a year (or
+        the period set). Allowed to lifecycle users even without the right to edit contacts."""
+        self.check_access("read")
+        self.sudo().lifecycle_profile_reviewed_on = fields.Date.context_today(self)
+        for partner in self:
+            partner.message_post(
+                body=self.env._("Profile reviewed with the customer."),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_lifecycle_anonymise(self):
+        """Forget a customer who asked for it: the profile and special dates are cleared, the
+        consent log (the proof) and the sales figures stay. Lifecycle administrators only."""
+        if not self.env.user.has_group("customer_lifecycle.group_lifecycle_manager"):
+            raise UserError(self.env._("Only lifecycle administrators can anonymise a customer."))
+        partners = self.sudo()
+        partners.lifecycle_special_date_ids.unlink()
+        partners.write(
+            {
+                "lifecycle_birthdate": False,
+                "lifecycle_gender": False,
+                "lifecycle_marital_status": False,
+                "lifecycle_children": 0,
+                "lifecycle_profession": False,
+                "lifecycle_education": False,
+                "lifecycle_interest_ids": [Command.clear()],
+                "lifecycle_preferred_channel_id": False,
+                "lifecycle_preferred_time": False,
+                "lifecycle_preferred_payment": False,
+                "lifecycle_expectations": False,
+                "lifecycle_reason_id": False,
+            }
+        )
+        for partner in partners:
+            partner.message_post(
+                body=self.env._(
+                    "Profile anonymised at the customer's request by %(user)s: personal profile "
+                    "fields and special dates cleared; consent log and sales figures kept.",
+                    user=self.env.user.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
 
     def _compute_lifecycle_contactable_channel_ids(self):
         channels = self.env["customer.consent.channel"].search([])
@@ -304,12 +557,14 @@ class ResPartner(models.Model):
         """{partner id: [{channel, icon, state}, ...]} for every active channel, one query."""
         channels = self.env["customer.consent.channel"].search([])
         states = self.env["customer.consent"]._current_states(self._origin.ids)
+        preferred = {p._origin.id: p.sudo().lifecycle_preferred_channel_id for p in self}
         return {
             partner_id: [
                 {
                     "channel": channel.name,
                     "icon": channel.icon or "fa-comment",
                     "state": states.get(partner_id, {}).get(channel.id, "unknown"),
+                    "preferred": channel == preferred.get(partner_id),
                 }
                 for channel in channels
             ]

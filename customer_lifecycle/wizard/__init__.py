@@ -3,3 +3,4 @@ from . import base_partner_merge_automatic_wizard
 from . import mail_blacklist_remove
 from . import phone_blacklist_remove
 from . import customer_consent_link
+from . import privacy_lookup_wizard
