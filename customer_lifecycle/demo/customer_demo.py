@@ -277,8 +277,9 @@ class CustomerLifecycleDemo(models.AbstractModel):
             if archetype == "potential" or rng.random() < 0.25:
                 continue
             day = today - timedelta(days=rng.randint(30, 700))
-            if archetype == "lapsed" and rng.random() < 0.4:
-                day = today - timedelta(days=rng.randint(1100, 1300))  # expired by now
+            if archetype in ("prospect", "referral") and rng.random() < 0.4:
+                # asked long ago and never bought since: expired by now
+                day = today - timedelta(days=rng.randint(1100, 1300))
             add(partner, "email", "granted" if rng.random() < 0.92 else "refused", day)
             if rng.random() < 0.15:
                 add(partner, "email", "withdrawn", day + timedelta(days=rng.randint(5, 25)))
