@@ -104,7 +104,7 @@ class TestReferrals(LifecycleCase):
         self.assertEqual(self.anna.lifecycle_referrals_brought, 1)
         self.assertEqual(ewa.lifecycle_acquisition_channel, "referral", "the channel stays")
 
-    def test_merging_two_customers_keeps_history_referrals_and_counts_all_orders(self):
+    def test_merging_two_customers_keeps_history_consent_referrals_and_orders(self):
         # Anna referred Piotr; Piotr's duplicate brought Ewa; both bought.
         self.piotr.lifecycle_referred_by_id = self.anna
         self.order(self.piotr, "2026-03-01", amount=300.0)
@@ -113,6 +113,13 @@ class TestReferrals(LifecycleCase):
         ewa = self.Partner.create({"name": "Ewa", "lifecycle_referred_by_id": duplicate.id})
         history = self.history(duplicate)
         self.assertTrue(history)
+        consent = self.env["customer.consent"].create(
+            {
+                "partner_id": duplicate.id,
+                "channel_id": self.env.ref("customer_lifecycle.consent_channel_post").id,
+                "state": "granted",
+            }
+        )
         wizard = self.env["base.partner.merge.automatic.wizard"].create({})
         wizard._merge((self.piotr | duplicate).ids, dst_partner=self.piotr, extra_checks=False)
         self.assertFalse(duplicate.exists())
@@ -122,6 +129,7 @@ class TestReferrals(LifecycleCase):
         self.assertEqual(ewa.lifecycle_referred_by_id, self.piotr, "its referrals follow it")
         self.assertEqual(self.piotr.lifecycle_referrals_brought, 1)
         self.assertLessEqual(set(history.ids), set(self.history(self.piotr).ids))
+        self.assertEqual(consent.partner_id, self.piotr, "the consent log follows too")
 
     def test_merging_a_referrer_with_its_referral_drops_the_self_referral(self):
         self.piotr.lifecycle_referred_by_id = self.anna
