@@ -522,7 +522,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
             return 0
         cr.execute(
             SQL(
-                "CREATE TEMP TABLE clc_fact_new ON COMMIT DROP AS %s",
+                "CREATE TEMP TABLE customer_lifecycle_fact_new ON COMMIT DROP AS %s",
                 self._aggregate_query(ids),
             )
         )
@@ -538,53 +538,69 @@ class CustomerLifecycleEngine(models.AbstractModel):
             read_cr.execute(SQL("SET LOCAL jit = off"))  # compiling costs more than it saves
             read_cr.execute(self._aggregate_query(ids))
             rows = read_cr.fetchall()
-        cr = self.env.cr
-        cr.execute(SQL("DROP TABLE IF EXISTS clc_fact_new"))
-        cr.execute(SQL("CREATE TEMP TABLE clc_fact_new (LIKE customer_lifecycle_fact)"))
-        cr.execute(SQL("ALTER TABLE clc_fact_new DROP COLUMN id"))
-        self._copy(cr, "clc_fact_new", FACT_COLUMNS, rows)
+        self._stage("customer_lifecycle_fact", FACT_COLUMNS, rows)
         self.env["ir.cron"]._commit_progress(0)  # the rows survive a retried upsert
         return self._in_batch(True, lambda: self._upsert_facts(ids))
 
     def _upsert_facts(self, ids):
-        """Move clc_fact_new into the facts table, writing only rows that changed; rows of the
-        customers aggregated (ids None: all) that are gone from it are deleted. Returns how many
+        """Move the staged facts into the facts table (see _upsert); returns how many
         customers were aggregated."""
         cr = self.env.cr
-        columns = SQL(", ").join(SQL.identifier(name) for name in FACT_COLUMNS)
-        values = FACT_COLUMNS[2:]
-        cr.execute(
-            SQL(
-                """INSERT INTO customer_lifecycle_fact AS f (%(columns)s)
-                   SELECT %(columns)s FROM clc_fact_new
-                   ON CONFLICT (partner_id, company_id) DO UPDATE
-                      SET (%(values)s) = ROW(%(excluded)s)
-                    WHERE ROW(%(current)s) IS DISTINCT FROM ROW(%(excluded)s)""",
-                columns=columns,
-                values=SQL(", ").join(SQL.identifier(name) for name in values),
-                excluded=SQL(", ").join(SQL.identifier("excluded", name) for name in values),
-                current=SQL(", ").join(SQL.identifier("f", name) for name in values),
-            ),
-            log_exceptions=False,  # a concurrent update is retried, not an error
-        )
-        cr.execute(SQL("SELECT count(DISTINCT partner_id) FROM clc_fact_new"))
+        cr.execute(SQL("SELECT count(DISTINCT partner_id) FROM customer_lifecycle_fact_new"))
         count = cr.fetchone()[0]
         # customers gone from the population (archived, merged, now a user), or from a company
-        cr.execute(
-            SQL(
-                """DELETE FROM customer_lifecycle_fact f
-                    WHERE (%(ids)s::int[] IS NULL OR f.partner_id = ANY(%(ids)s::int[]))
-                      AND NOT EXISTS (SELECT 1 FROM clc_fact_new n
-                                       WHERE n.partner_id = f.partner_id
-                                         AND n.company_id = f.company_id)""",
-                ids=ids,
-            )
-        )
-        cr.execute(SQL("DROP TABLE clc_fact_new"))
+        self._upsert("customer_lifecycle_fact", FACT_COLUMNS, ids)
         if ids is None:  # a full aggregation: the classification's plans need fresh statistics
             cr.execute(SQL("ANALYZE customer_lifecycle_fact"))
         self.env["customer.lifecycle.fact"].invalidate_model()
         return count
+
+    def _stage(self, table, columns, rows):
+        """Copy rows read elsewhere (the read-only cursor) into <table>_new, a temporary table
+        shaped like the target."""
+        cr = self.env.cr
+        staging = SQL.identifier(f"{table}_new")
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", staging))
+        cr.execute(SQL("CREATE TEMP TABLE %s (LIKE %s)", staging, SQL.identifier(table)))
+        cr.execute(SQL("ALTER TABLE %s DROP COLUMN id", staging))
+        self._copy(cr, f"{table}_new", columns, rows)
+
+    def _upsert(self, table, columns, ids):
+        """Move <table>_new into table, keyed by (partner_id, company_id): insert new rows,
+        update only rows whose values differ, delete the rows of the customers read (ids None:
+        all) that are gone from it."""
+        cr = self.env.cr
+        staging = SQL.identifier(f"{table}_new")
+        values = columns[2:]
+        cr.execute(
+            SQL(
+                """INSERT INTO %(table)s AS t (%(columns)s)
+                   SELECT %(columns)s FROM %(staging)s
+                   ON CONFLICT (partner_id, company_id) DO UPDATE
+                      SET (%(values)s) = ROW(%(excluded)s)
+                    WHERE ROW(%(current)s) IS DISTINCT FROM ROW(%(excluded)s)""",
+                table=SQL.identifier(table),
+                staging=staging,
+                columns=SQL(", ").join(SQL.identifier(name) for name in columns),
+                values=SQL(", ").join(SQL.identifier(name) for name in values),
+                excluded=SQL(", ").join(SQL.identifier("excluded", name) for name in values),
+                current=SQL(", ").join(SQL.identifier("t", name) for name in values),
+            ),
+            log_exceptions=False,  # a concurrent update is retried, not an error
+        )
+        cr.execute(
+            SQL(
+                """DELETE FROM %(table)s t
+                    WHERE (%(ids)s::int[] IS NULL OR t.partner_id = ANY(%(ids)s::int[]))
+                      AND NOT EXISTS (SELECT 1 FROM %(staging)s n
+                                       WHERE n.partner_id = t.partner_id
+                                         AND n.company_id = t.company_id)""",
+                table=SQL.identifier(table),
+                staging=staging,
+                ids=ids,
+            )
+        )
+        cr.execute(SQL("DROP TABLE %s", staging))
 
     @staticmethod
     def _copy(cr, table, columns, rows):
@@ -625,46 +641,14 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 read_cr.execute(SQL("SET LOCAL jit = off"))
                 read_cr.execute(query)
                 rows = read_cr.fetchall()
-        cr.execute(SQL("DROP TABLE IF EXISTS clc_payment_new"))
-        cr.execute(SQL("CREATE TEMP TABLE clc_payment_new (LIKE customer_lifecycle_payment)"))
-        cr.execute(SQL("ALTER TABLE clc_payment_new DROP COLUMN id"))
-        self._copy(cr, "clc_payment_new", PAYMENT_COLUMNS, rows)
+        self._stage("customer_lifecycle_payment", PAYMENT_COLUMNS, rows)
         if not in_transaction:
             self.env["ir.cron"]._commit_progress(0)  # the rows survive a retried upsert
         self._in_batch(not in_transaction, lambda: self._upsert_payments(ids))
         return len(rows)
 
     def _upsert_payments(self, ids):
-        """Move clc_payment_new into customer_lifecycle_payment, writing only what changed;
-        rows of the customers read (ids None: all) that are gone from it are deleted."""
-        cr = self.env.cr
-        columns = SQL(", ").join(SQL.identifier(name) for name in PAYMENT_COLUMNS)
-        values = PAYMENT_COLUMNS[2:]
-        cr.execute(
-            SQL(
-                """INSERT INTO customer_lifecycle_payment AS p (%(columns)s)
-                   SELECT %(columns)s FROM clc_payment_new
-                   ON CONFLICT (partner_id, company_id) DO UPDATE
-                      SET (%(values)s) = ROW(%(excluded)s)
-                    WHERE ROW(%(current)s) IS DISTINCT FROM ROW(%(excluded)s)""",
-                columns=columns,
-                values=SQL(", ").join(SQL.identifier(name) for name in values),
-                excluded=SQL(", ").join(SQL.identifier("excluded", name) for name in values),
-                current=SQL(", ").join(SQL.identifier("p", name) for name in values),
-            ),
-            log_exceptions=False,
-        )
-        cr.execute(
-            SQL(
-                """DELETE FROM customer_lifecycle_payment p
-                    WHERE (%(ids)s::int[] IS NULL OR p.partner_id = ANY(%(ids)s::int[]))
-                      AND NOT EXISTS (SELECT 1 FROM clc_payment_new n
-                                       WHERE n.partner_id = p.partner_id
-                                         AND n.company_id = p.company_id)""",
-                ids=ids,
-            )
-        )
-        cr.execute(SQL("DROP TABLE clc_payment_new"))
+        self._upsert("customer_lifecycle_payment", PAYMENT_COLUMNS, ids)
         self.env["customer.lifecycle.payment"].invalidate_model()
         return 0
 
