@@ -66,7 +66,7 @@ class TestConsent(LifecycleCase):
             self.record("granted", channel=self.sms)
         with freeze_time("2026-02-11"):
             as_rep = self.giulia.with_user(self.salesperson)  # who cannot edit contacts
-            states = {s["channel"]: s["state"] for s in as_rep.get_lifecycle_consent_states()}
+            states = {s["name"]: s["state"] for s in as_rep.get_lifecycle_consent_states()}
         self.assertEqual(
             states, {"Email": "withdrawn", "SMS": "granted", "Phone": "unknown", "Post": "unknown"}
         )

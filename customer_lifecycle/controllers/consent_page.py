@@ -25,7 +25,7 @@ class ConsentPage(http.Controller):
             {
                 "partner": partner,
                 "token": token,
-                "channels": Consent._page_channels(partner),
+                "channels": Consent._channel_states(partner.ids)[partner.id],
                 "done": done,
             },
         )

@@ -1,6 +1,7 @@
 from . import customer_lifecycle_stage
 from . import customer_lifecycle_history
 from . import customer_lifecycle_lost_reason
+from . import customer_lifecycle_company_rows
 from . import customer_lifecycle_fact
 from . import customer_lifecycle_payment
 from . import customer_consent_channel

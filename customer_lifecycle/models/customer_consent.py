@@ -46,14 +46,15 @@ STILL_VALID = """
              (p.lifecycle_last_order_date + %(validity)s * interval '1 month')::date)
         >= %(today)s
 """
-# Partners contactable on one of the channels: consent granted and still valid, and the
-# address the channel needs.
+# Partners contactable on a channel (of channel_ids, None: any): consent granted and still
+# valid, and the address the channel needs.
 CONTACTABLE = """
-    SELECT cur.partner_id
+    SELECT cur.partner_id, cur.channel_id
       FROM (%(current)s) cur
       JOIN res_partner p ON p.id = cur.partner_id
       JOIN customer_consent_channel ch ON ch.id = cur.channel_id
-     WHERE cur.state = 'granted' AND cur.channel_id = ANY(%(channel_ids)s)
+     WHERE cur.state = 'granted'
+       AND (%(channel_ids)s::int[] IS NULL OR cur.channel_id = ANY(%(channel_ids)s::int[]))
        AND %(still_valid)s
        AND CASE ch.address_field
                WHEN 'email' THEN COALESCE(p.email, '') <> ''
@@ -100,9 +101,6 @@ class CustomerConsent(models.Model):
     )
     remote_addr = fields.Char(string="Remote Address", readonly=True)
     user_agent = fields.Char(readonly=True)
-    company_id = fields.Many2one(
-        "res.company", default=lambda self: self.env.company, readonly=True
-    )
     # A pending email consent waits for the click on the link that carries this code.
     confirmation_code = fields.Char(readonly=True, copy=False, index="btree_not_null")
 
@@ -208,20 +206,6 @@ class CustomerConsent(models.Model):
         )
 
     @api.model
-    def _page_channels(self, partner):
-        """The active channels with the partner's current choice, for its page."""
-        states = self._current_states(partner.ids).get(partner.id, {})
-        return [
-            {
-                "id": channel.id,
-                "name": channel.name,
-                "icon": channel.icon or "fa-comment",
-                "state": states.get(channel.id, "unknown"),
-            }
-            for channel in self.env["customer.consent.channel"].search([])
-        ]
-
-    @api.model
     def _record_from_page(self, partner, channel_id, choice, remote_addr, user_agent):
         """One click on the page: a consent record with the request as proof. An email grant
         waits for confirmation when the company asks for double opt-in. Returns the outcome."""
@@ -307,32 +291,6 @@ class CustomerConsent(models.Model):
 
     # -- Reading the log, set-based ----------------------------------------------------------
 
-    @api.model
-    def _current_states(self, partner_ids):
-        """{partner id: {channel id: 'granted' | 'expired' | 'withdrawn' | 'refused' |
-        'pending'}}, from one query."""
-        self.env.flush_all()
-        company = self.env.company
-        self.env.cr.execute(
-            SQL(
-                """SELECT cur.partner_id, cur.channel_id,
-                          CASE WHEN cur.state = 'granted' AND NOT %(still_valid)s
-                               THEN 'expired' ELSE cur.state END
-                     FROM (%(current)s) cur
-                     JOIN res_partner p ON p.id = cur.partner_id""",
-                current=SQL(CURRENT, partner_ids=list(partner_ids)),
-                still_valid=SQL(
-                    STILL_VALID,
-                    validity=company.lifecycle_consent_months,
-                    today=fields.Date.context_today(self),
-                ),
-            )
-        )
-        states = {}
-        for partner_id, channel_id, state in self.env.cr.fetchall():
-            states.setdefault(partner_id, {})[channel_id] = state
-        return states
-
     def _flush_for_queries(self):
         """What the queries below read, written to the database first."""
         self.flush_model()
@@ -341,64 +299,100 @@ class CustomerConsent(models.Model):
         )
 
     @api.model
-    def _contactable_query(self, channel_ids):
-        """SQL selecting the partners contactable on one of these channels."""
+    def _still_valid(self, on=None):
+        """SQL: the current consent cur of partner p is still valid on that day (today)."""
+        return SQL(
+            STILL_VALID,
+            validity=self.env.company.lifecycle_consent_months,
+            today=on or fields.Date.context_today(self),
+        )
+
+    @api.model
+    def _current_states(self, partner_ids):
+        """{partner id: {channel id: 'granted' | 'expired' | 'withdrawn' | 'refused' |
+        'pending'}}, from one query."""
         self._flush_for_queries()
-        company = self.env.company
+        self.env.cr.execute(
+            SQL(
+                """SELECT cur.partner_id, cur.channel_id,
+                          CASE WHEN cur.state = 'granted' AND NOT %(still_valid)s
+                               THEN 'expired' ELSE cur.state END
+                     FROM (%(current)s) cur
+                     JOIN res_partner p ON p.id = cur.partner_id""",
+                current=SQL(CURRENT, partner_ids=list(partner_ids)),
+                still_valid=self._still_valid(),
+            )
+        )
+        states = {}
+        for partner_id, channel_id, state in self.env.cr.fetchall():
+            states.setdefault(partner_id, {})[channel_id] = state
+        return states
+
+    @api.model
+    def _channel_states(self, partner_ids):
+        """{partner id: [{id, name, icon, state}]} over the active channels ('unknown' where
+        nothing was recorded), for the page, the cards and the form."""
+        channels = self.env["customer.consent.channel"].search([])
+        states = self._current_states(partner_ids)
+        return {
+            partner_id: [
+                {
+                    "id": channel.id,
+                    "name": channel.name,
+                    "icon": channel.icon or "fa-comment",
+                    "state": states.get(partner_id, {}).get(channel.id, "unknown"),
+                }
+                for channel in channels
+            ]
+            for partner_id in partner_ids
+        }
+
+    @api.model
+    def _contactable_query(self, channel_ids=None):
+        """SQL selecting (partner_id, channel_id) where the partner is contactable."""
+        self._flush_for_queries()
         return SQL(
             CONTACTABLE,
             current=SQL(CURRENT, partner_ids=None),
-            channel_ids=list(channel_ids),
-            still_valid=SQL(
-                STILL_VALID,
-                validity=company.lifecycle_consent_months,
-                today=fields.Date.context_today(self),
-            ),
+            channel_ids=channel_ids,
+            still_valid=self._still_valid(),
         )
 
     @api.model
     def _expired_query(self):
         """SQL selecting the partners with a granted consent that is no longer valid."""
         self._flush_for_queries()
-        company = self.env.company
         return SQL(
             """SELECT cur.partner_id
                  FROM (%(current)s) cur
                  JOIN res_partner p ON p.id = cur.partner_id
                 WHERE cur.state = 'granted' AND NOT %(still_valid)s""",
             current=SQL(CURRENT, partner_ids=None),
-            still_valid=SQL(
-                STILL_VALID,
-                validity=company.lifecycle_consent_months,
-                today=fields.Date.context_today(self),
-            ),
+            still_valid=self._still_valid(),
         )
 
     @api.model
-    def _contactable_partner_ids(self, channels, partner_ids):
-        """{channel id: set of these partners contactable on it}."""
-        result = {channel.id: set() for channel in channels}
-        if not partner_ids:
-            return result
-        self.env.flush_all()
-        for channel in channels:
+    def _contactable_channel_ids(self, partner_ids):
+        """{partner id: set of the channel ids it is contactable on}, one query."""
+        result = {partner_id: set() for partner_id in partner_ids}
+        if partner_ids:
             self.env.cr.execute(
                 SQL(
-                    "SELECT partner_id FROM (%s) q WHERE partner_id = ANY(%s)",
-                    self._contactable_query(channel.ids),
+                    "SELECT partner_id, channel_id FROM (%s) q WHERE partner_id = ANY(%s)",
+                    self._contactable_query(),
                     list(partner_ids),
                 )
             )
-            result[channel.id] = {row[0] for row in self.env.cr.fetchall()}
+            for partner_id, channel_id in self.env.cr.fetchall():
+                result[partner_id].add(channel_id)
         return result
 
     @api.model
     def _cron_remind_expiring(self):
         """Ask again: an activity for the salesperson of each customer whose granted consent
         ends within the next 30 days (or has ended), once per customer and consent."""
-        company = self.env.company
         today = fields.Date.context_today(self)
-        self.env.flush_all()
+        self._flush_for_queries()
         self.env.cr.execute(
             SQL(
                 """SELECT DISTINCT cur.partner_id
@@ -407,11 +401,7 @@ class CustomerConsent(models.Model):
                     WHERE cur.state = 'granted' AND p.active
                       AND NOT %(still_valid)s""",
                 current=SQL(CURRENT, partner_ids=None),
-                still_valid=SQL(
-                    STILL_VALID,
-                    validity=company.lifecycle_consent_months,
-                    today=today + timedelta(days=30),
-                ),
+                still_valid=self._still_valid(today + timedelta(days=30)),
             )
         )
         partners = self.env["res.partner"].browse(row[0] for row in self.env.cr.fetchall())

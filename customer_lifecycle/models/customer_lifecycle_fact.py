@@ -12,11 +12,8 @@ class CustomerLifecycleFact(models.Model):
     """
 
     _name = "customer.lifecycle.fact"
+    _inherit = ["customer.lifecycle.company.rows"]
     _description = "Customer Lifecycle Order Facts"
-    _log_access = False
-
-    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade")
-    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
     order_count = fields.Integer()
     cancel_count = fields.Integer()
     first_order = fields.Datetime()
@@ -33,15 +30,3 @@ class CustomerLifecycleFact(models.Model):
     brought = fields.Integer()
     referral_revenue = fields.Float(digits=(16, 2))
     interacted = fields.Boolean()
-
-    _partner_company_uniq = models.Constraint(
-        "UNIQUE(partner_id, company_id)", "One row of facts per customer and company."
-    )
-
-    def _for(self, partner_ids, company):
-        """{partner id: row} of these customers in this company."""
-        rows = self.sudo().search_fetch(
-            [("partner_id", "in", partner_ids), ("company_id", "=", company.id)],
-            ["partner_id", "order_count", "revenue", "revenue_12m", "margin"],
-        )
-        return {row.partner_id.id: row for row in rows}

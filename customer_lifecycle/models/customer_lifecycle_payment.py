@@ -98,25 +98,11 @@ class CustomerLifecyclePayment(models.Model):
     """
 
     _name = "customer.lifecycle.payment"
+    _inherit = ["customer.lifecycle.company.rows"]
     _description = "Customer Payment Behaviour"
-    _log_access = False
 
-    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=False)
-    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
     paid_invoice_count = fields.Integer()
     days_to_pay = fields.Float(digits=(16, 1))
     late_share = fields.Float(digits=(16, 1))
     overdue_amount = fields.Float(digits=(16, 2))
     overdue_since = fields.Date()
-
-    _partner_company_uniq = models.Constraint(
-        "UNIQUE(partner_id, company_id)", "One row of payment behaviour per customer and company."
-    )
-
-    def _for(self, partner_ids, company):
-        """{partner id: row} of these customers for this company."""
-        rows = self.sudo().search_fetch(
-            [("partner_id", "in", partner_ids), ("company_id", "=", company.id)],
-            ["partner_id", *PAYMENT_COLUMNS[2:]],
-        )
-        return {row.partner_id.id: row for row in rows}

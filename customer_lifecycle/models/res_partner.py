@@ -513,14 +513,11 @@ class ResPartner(models.Model):
         return True
 
     def _compute_lifecycle_contactable_channel_ids(self):
-        channels = self.env["customer.consent.channel"].search([])
-        contactable = self.env["customer.consent"]._contactable_partner_ids(
-            channels, self._origin.ids
-        )
+        contactable = self.env["customer.consent"]._contactable_channel_ids(self._origin.ids)
         for partner in self:
-            partner.lifecycle_contactable_channel_ids = channels.filtered(
-                lambda channel, partner=partner: partner._origin.id in contactable[channel.id]
-            )
+            partner.lifecycle_contactable_channel_ids = [
+                Command.set(list(contactable.get(partner._origin.id, ())))
+            ]
 
     def _search_lifecycle_contactable_channel_ids(self, operator, value):
         if operator not in ("any", "not any", "in", "not in"):
@@ -532,7 +529,10 @@ class ResPartner(models.Model):
             channels = Channel.search([("id", "in", value)])
         else:
             channels = Channel.search(Domain(value))
-        query = self.env["customer.consent"]._contactable_query(channels.ids)
+        query = SQL(
+            "SELECT partner_id FROM (%s) q",
+            self.env["customer.consent"]._contactable_query(channels.ids),
+        )
         return [("id", "in" if operator in ("any", "in") else "not in", query)]
 
     def _compute_lifecycle_consent_expired(self):
@@ -551,25 +551,16 @@ class ResPartner(models.Model):
     def _compute_lifecycle_consent_states(self):
         by_partner = self._lifecycle_consent_state_lists()
         for partner in self:
-            partner.lifecycle_consent_states = by_partner[partner._origin.id]
+            partner.lifecycle_consent_states = by_partner.get(partner._origin.id, [])
 
     def _lifecycle_consent_state_lists(self):
-        """{partner id: [{channel, icon, state}, ...]} for every active channel, one query."""
-        channels = self.env["customer.consent.channel"].search([])
-        states = self.env["customer.consent"]._current_states(self._origin.ids)
-        preferred = {p._origin.id: p.sudo().lifecycle_preferred_channel_id for p in self}
-        return {
-            partner_id: [
-                {
-                    "channel": channel.name,
-                    "icon": channel.icon or "fa-comment",
-                    "state": states.get(partner_id, {}).get(channel.id, "unknown"),
-                    "preferred": channel == preferred.get(partner_id),
-                }
-                for channel in channels
-            ]
-            for partner_id in [*self._origin.ids, False]
-        }
+        """The current consent per channel of each partner, the preferred channel marked."""
+        by_partner = self.env["customer.consent"]._channel_states(self._origin.ids)
+        for partner in self._origin:
+            preferred = partner.lifecycle_preferred_channel_id.id
+            for channel in by_partner[partner.id]:
+                channel["preferred"] = channel["id"] == preferred
+        return by_partner
 
     def get_lifecycle_consent_states(self):
         """The current consent per channel, for the Lifecycle tab's widget (read when the tab
@@ -821,7 +812,12 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         if "lifecycle_stage_id" not in vals:
-            referrers = self.lifecycle_referred_by_id  # they may lose a referral
+            # the previous referrers may lose a referral
+            referrers = (
+                self.lifecycle_referred_by_id
+                if "lifecycle_referred_by_id" in vals
+                else self.browse()
+            )
             result = super().write(vals)
             if vals.get("lifecycle_referred_by_id"):
                 self.filtered(
