@@ -19,11 +19,21 @@ class ConsentPage(http.Controller):
     @http.route("/consent/<string:token>", type="http", auth="public", methods=["GET"])
     def consent_page(self, token, done=None, **kwargs):
         partner = self._partner(token)
+        company = (partner.company_id or request.env.company).sudo()
         Consent = request.env["customer.consent"].sudo().with_context(lang=partner.lang)
+        # One sentence for the translators, names as placeholders, so each language orders it.
+        intro = partner.env._(
+            "%(customer)s, choose how %(company)s may send you news and offers. "
+            "You can change your mind at any time.",
+            customer=partner.name,
+            company=company.name,
+        )
         return request.render(
             "customer_lifecycle.consent_page",
             {
                 "partner": partner,
+                "company": company,
+                "intro": intro,
                 "token": token,
                 "channels": Consent._channel_states(partner.ids)[partner.id],
                 "done": done,

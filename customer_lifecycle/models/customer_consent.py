@@ -144,6 +144,7 @@ class CustomerConsent(models.Model):
         this consent."""
         if self.env.context.get("lifecycle_from_blacklist"):
             return
+        state_labels = dict(self._fields["state"]._description_selection(self.env))
         for consent in self.filtered("channel_id.blacklist"):
             partner = consent.partner_id
             channel = consent.channel_id
@@ -151,8 +152,8 @@ class CustomerConsent(models.Model):
             if not address:
                 continue
             message = self.env._(
-                "Consent %(state)s for %(channel)s by %(partner)s (customer lifecycle).",
-                state=dict(CONSENT_STATES)[consent.state].lower(),
+                "%(channel)s consent of %(partner)s: %(state)s (customer lifecycle).",
+                state=state_labels[consent.state],
                 channel=channel.name,
                 partner=partner.display_name,
             )

@@ -8,7 +8,7 @@ STAGE_CODE_SELECTION = [
     ("prospect", "Prospect"),
     ("referral", "Referral"),
     ("buyer", "Buyer"),
-    ("customer", "Customer"),
+    ("customer", "Repeat Customer"),
     ("fan", "Fan"),
     ("lost", "Lost"),
 ]

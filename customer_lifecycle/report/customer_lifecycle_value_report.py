@@ -60,7 +60,7 @@ class CustomerLifecycleValueReport(models.Model):
         help="Average over the customers who paid invoices in the last 24 months; see the "
         "customer's Invoicing tab.",
     )
-    overdue_amount = fields.Monetary(string="Overdue", readonly=True)
+    overdue_amount = fields.Monetary(string="Overdue Amount", readonly=True)
 
     _depends = {
         "customer.lifecycle.fact": [

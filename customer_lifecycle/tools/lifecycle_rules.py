@@ -119,7 +119,7 @@ RFM_SEGMENTS = (
     ("at_risk", "At Risk"),
     ("cannot_lose", "Cannot Lose Them"),
     ("hibernating", "Hibernating"),
-    ("lost", "Lost"),
+    ("lost", "Lost Customers"),
 )
 
 # Each segment as the cells it covers on the grid recency (R) x frequency-and-monetary (FM),

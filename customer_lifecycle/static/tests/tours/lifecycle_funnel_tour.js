@@ -33,7 +33,7 @@ const onlyFirstBuyerWith = (filter) => [
 ];
 
 // A salesperson works the funnel: all seven columns, two filters, a card dragged from
-// Buyer to Customer (its form shows the history row), another dragged to Lost with a reason.
+// Buyer to Repeat Customer (its form shows the history row), another dragged to Lost with a reason.
 registry.category("web_tour.tours").add("customer_lifecycle_funnel_tour", {
     url: "/odoo/lifecycle-funnel",
     steps: () => [
@@ -54,13 +54,13 @@ registry.category("web_tour.tours").add("customer_lifecycle_funnel_tour", {
         // the browser.
         ...onlyFirstBuyerWith("Won Back This Quarter"),
         {
-            content: "Drag the first buyer to Customer",
+            content: "Drag the first buyer to Repeat Customer",
             trigger: `${column("Buyer")} .o_kanban_record:contains('Tour Buyer One')`,
-            run: ({ drag_and_drop }) => drag_and_drop(column("Customer"), dropInside),
+            run: ({ drag_and_drop }) => drag_and_drop(column("Repeat Customer"), dropInside),
         },
         {
-            content: "The card is in the Customer column",
-            trigger: `${column("Customer")} .o_kanban_record:contains('Tour Buyer One')`,
+            content: "The card is in the Repeat Customer column",
+            trigger: `${column("Repeat Customer")} .o_kanban_record:contains('Tour Buyer One')`,
             run: "click",
         },
         {
