@@ -1,10 +1,17 @@
 # The two commands a newcomer needs are `make demo` and `make test`; README.md documents the rest.
 SHELL := /bin/bash
-export RESET HTTP_PORT DEMO_DB ODOO_SRC KEEP_DB SIZE RUNS
+# `make demo LANG=it_IT` loads that language; LANG only counts when given to make, since the
+# shell's own LANG (en_US.UTF-8, C.UTF-8) is a locale, not a request. DEMO_LANG works as well.
+# The commands themselves then run with a locale the machine has.
+ifeq ($(origin LANG),command line)
+DEMO_LANG := $(LANG)
+override LANG := C.UTF-8
+endif
+export RESET HTTP_PORT DEMO_DB DEMO_LANG ODOO_SRC KEEP_DB SIZE RUNS
 
 .PHONY: demo test stop lint shell venv wheel bench screenshot pot clean
 
-demo:  ## database lifecycle_demo with demo data, served on http://127.0.0.1:8069
+demo:  ## database lifecycle_demo with demo data, served on http://127.0.0.1:8069 (LANG=it_IT|pl_PL)
 	@bash .ci/demo.sh
 
 test:  ## the whole suite; ends with one summary line

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: the database lifecycle_demo (created from the cached demo template on first use, or
-# when RESET=1), the addon with its demo data, the lifecycle computation, then Odoo served on
-# 127.0.0.1 until Ctrl-C.
+# when RESET=1), the addon with its demo data, the language DEMO_LANG if given (make demo LANG=it_IT),
+# the lifecycle computation, then Odoo served on 127.0.0.1 until Ctrl-C.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -20,6 +20,26 @@ else
   say "Reusing $DB (RESET=1 recreates it); updating the addon ..."
   "${odoo[@]}" -d "$DB" -u customer_lifecycle --stop-after-init --no-http --logfile="$log" ||
     die "update failed: see $log"
+fi
+
+if [ -n "${DEMO_LANG:-}" ]; then
+  [[ $DEMO_LANG =~ ^[a-z]{2,3}(_[A-Z]{2})?(@[a-z]+)?$ ]] &&
+    psql -d "$DB" -XAtqc "SELECT 1 FROM res_lang WHERE code = '$DEMO_LANG'" | grep -q 1 ||
+    die "unknown language '$DEMO_LANG': give a code such as it_IT or pl_PL"
+  say "Loading $DEMO_LANG for every installed module and making it the admin's language ..."
+  "$VENV/bin/python" "$SRC/odoo-bin" shell -c "$RUN/odoo.conf" -d "$DB" --no-http --logfile="$log" <<'PY' ||
+import os
+code = os.environ["DEMO_LANG"]
+env["res.lang"]._activate_lang(code)
+env["ir.module.module"].search([("state", "=", "installed")])._update_translations([code])
+env.ref("base.user_admin").lang = code
+env["customer.lifecycle.demo"]._translate_names()
+# The demo's customers of that country read their consent page and mails in it too.
+country = code.partition("_")[2]
+env["res.partner"].search([("country_id.code", "=", country), ("lang", "=", "en_US")]).lang = code
+env.cr.commit()
+PY
+    die "loading $DEMO_LANG failed: see $log"
 fi
 
 say "Running the lifecycle computation ..."

@@ -96,6 +96,29 @@ PRODUCTS = [
     ("CLC-MAINT", "Machine Maintenance Visit", "service", 120.0, 55.0),
 ]
 
+# The names the demo business gives its products and interests in the languages it works in;
+# set by _translate_names when a language is loaded (make demo LANG=it_IT).
+NAME_TRANSLATIONS = {
+    "Espresso Machine Pro": {"it_IT": "Macchina espresso Pro", "pl_PL": "Ekspres do espresso Pro"},
+    "Coffee Beans, 1 kg": {"it_IT": "Caffè in grani, 1 kg", "pl_PL": "Kawa ziarnista, 1 kg"},
+    "Capsules, box of 100": {"it_IT": "Capsule, confezione da 100", "pl_PL": "Kapsułki, 100 szt."},
+    "Porcelain Cups, set of 6": {
+        "it_IT": "Tazzine in porcellana, set da 6",
+        "pl_PL": "Filiżanki porcelanowe, komplet 6 szt.",
+    },
+    "Burr Grinder": {"it_IT": "Macinacaffè a macine", "pl_PL": "Młynek żarnowy"},
+    "Machine Maintenance Visit": {
+        "it_IT": "Intervento di manutenzione macchina",
+        "pl_PL": "Serwis ekspresu u klienta",
+    },
+    "Espresso": {"it_IT": "Espresso", "pl_PL": "Espresso"},
+    "Organic": {"it_IT": "Biologico", "pl_PL": "Ekologiczne"},
+    "Equipment": {"it_IT": "Attrezzature", "pl_PL": "Sprzęt"},
+    "Events": {"it_IT": "Eventi", "pl_PL": "Wydarzenia"},
+    "Tea": {"it_IT": "Tè", "pl_PL": "Herbata"},
+    "Gifts": {"it_IT": "Regali", "pl_PL": "Prezenty"},
+}
+
 # (archetype, how many, companies among them). Orders per archetype are drawn in _order_dates.
 MIX = [
     ("big", 12, 12),  # big accounts: frequent, large orders, most of the revenue
@@ -137,6 +160,21 @@ class CustomerLifecycleDemo(models.AbstractModel):
         self._acquisition(random.Random(SEED + 2), people)
         self._consents(random.Random(SEED + 3), people, today)
         self._profiles(random.Random(SEED + 4), people, today)
+        self._translate_names()
+
+    @api.model
+    def _translate_names(self):
+        """The demo's product and interest names in each active language of NAME_TRANSLATIONS
+        (at install, those loaded with it; make demo LANG=... calls it again after loading)."""
+        active = {code for code, _name in self.env["res.lang"].get_installed()}
+        products = self.env["product.template"].search(
+            [("default_code", "in", [code for code, *_rest in PRODUCTS])]
+        )
+        interests = self.env["customer.lifecycle.interest"].search([("name", "in", INTERESTS)])
+        for record in [*products, *interests]:
+            names = NAME_TRANSLATIONS.get(record.with_context(lang="en_US").name, {})
+            if wanted := {lang: name for lang, name in names.items() if lang in active}:
+                record.update_field_translations("name", wanted)
 
     @api.model
     def _play_manual_moves(self, customers):
