@@ -3,6 +3,7 @@ reminders, completeness and review, privacy lookup and anonymisation."""
 
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -91,8 +92,18 @@ class TestCustomerProfile(LifecycleCase):
         self.assertEqual(self.marco.lifecycle_profile_review_date, date(2027, 5, 2))
         due = [("lifecycle_profile_review_date", "<=", "2027-05-02")]
         self.assertIn(self.marco, self.Partner.search(due))
+        # a longer period in the settings moves the stored due dates, reviewed or not
+        never_reviewed = self.Partner.create({"name": "Nadia Never Reviewed"})
+        created = never_reviewed.create_date.date()
+        self.env["res.config.settings"].create({"lifecycle_profile_review_months": 24}).execute()
+        self.assertEqual(self.marco.lifecycle_profile_review_date, date(2028, 5, 2))
+        self.assertEqual(
+            never_reviewed.lifecycle_profile_review_date, created + relativedelta(months=24)
+        )
 
     def test_profile_settings_out_of_range_are_refused(self):
+        with self.assertRaisesRegex(ValidationError, "at least 1 month"):
+            self.company.lifecycle_profile_review_months = 0
         with self.assertRaisesRegex(ValidationError, "between 0 and 60 days"):
             self.company.lifecycle_special_date_days = 90
         with self.assertRaisesRegex(ValidationError, "at least one month"):

@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, html_escape
+from odoo.tools import SQL, email_normalize, html_escape
 
 CONSENT_STATES = [
     ("granted", "Granted"),
@@ -145,10 +145,13 @@ class CustomerConsent(models.Model):
         if self.env.context.get("lifecycle_from_blacklist"):
             return
         state_labels = dict(self._fields["state"]._description_selection(self.env))
-        for consent in self.filtered("channel_id.blacklist"):
+        consents = self.filtered("channel_id.blacklist")
+        # one query per list for what is on it now, not one search per granted consent
+        listed = consents.filtered(lambda c: c.state == "granted")._listed_addresses()
+        for consent in consents:
             partner = consent.partner_id
             channel = consent.channel_id
-            address = partner.email if channel.blacklist == "email" else partner.phone
+            address = consent._blacklist_address()
             if not address:
                 continue
             message = self.env._(
@@ -157,19 +160,52 @@ class CustomerConsent(models.Model):
                 channel=channel.name,
                 partner=partner.display_name,
             )
-            if channel.blacklist == "email":
-                blacklist = self.env["mail.blacklist"].sudo()
-                if consent.state in ("withdrawn", "refused"):
-                    blacklist._add(address, message=message)
-                elif consent.state == "granted" and blacklist.search([("email", "=", address)]):
-                    blacklist._remove(address, message=message)
-            else:
-                blacklist = self.env["phone.blacklist"].sudo()
-                number = self.env.user._phone_format(number=address) or address
-                if consent.state in ("withdrawn", "refused"):
-                    blacklist._add([number], message=message)
-                elif consent.state == "granted" and blacklist.search([("number", "=", number)]):
-                    blacklist._remove([number], message=message)
+            kind = channel.blacklist
+            blacklist = self.env["mail.blacklist" if kind == "email" else "phone.blacklist"].sudo()
+            # mail.blacklist takes one address, phone.blacklist a list of numbers
+            argument = address if kind == "email" else [address]
+            if consent.state in ("withdrawn", "refused"):
+                blacklist._add(argument, message=message)
+                listed[kind].add(address)
+            elif consent.state == "granted" and address in listed[kind]:
+                blacklist._remove(argument, message=message)
+                listed[kind].discard(address)
+
+    def _blacklist_address(self):
+        """The partner's address as the channel's blacklist stores it (normalised email, or the
+        number in international format), or False."""
+        self.ensure_one()
+        partner = self.partner_id
+        if self.channel_id.blacklist == "email":
+            return email_normalize(partner.email) if partner.email else False
+        if not partner.phone:
+            return False
+        return self.env.user._phone_format(number=partner.phone) or partner.phone
+
+    def _listed_addresses(self):
+        """Which of these consents' addresses are on Odoo's blacklists now, by list."""
+        listed = {"email": set(), "phone": set()}
+        queries = {
+            "email": (
+                "mail.blacklist",
+                "SELECT email FROM mail_blacklist WHERE active AND email = ANY(%s)",
+            ),
+            "phone": (
+                "phone.blacklist",
+                "SELECT number FROM phone_blacklist WHERE active AND number = ANY(%s)",
+            ),
+        }
+        for kind, (model, query) in queries.items():
+            addresses = {
+                address
+                for consent in self.filtered(lambda c, kind=kind: c.channel_id.blacklist == kind)
+                if (address := consent._blacklist_address())
+            }
+            if addresses:
+                self.env[model].flush_model()
+                self.env.cr.execute(SQL(query, list(addresses)))
+                listed[kind] = {address for (address,) in self.env.cr.fetchall()}
+        return listed
 
     @api.model
     def _grant_again(self, partners, blacklist, reason):

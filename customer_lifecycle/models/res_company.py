@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from ..tools.lifecycle_rules import settings_errors
 
@@ -127,8 +128,41 @@ class ResCompany(models.Model):
                 )
             if company.lifecycle_profile_review_months < 1:
                 raise ValidationError(
-                    self.env._("A profile is reviewed at most every month (12 is usual).")
+                    self.env._("The profile review period must be at least 1 month (12 is usual).")
                 )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "lifecycle_profile_review_months" in vals:
+            self._lifecycle_reschedule_profile_reviews()
+        return result
+
+    def _lifecycle_reschedule_profile_reviews(self):
+        """A new review period moves the due dates it governs, stored on the partners: those of
+        the company, and the shared ones for the lifecycle company. Set-based, like the
+        compute it mirrors (res.partner._compute_lifecycle_profile_review_date)."""
+        Partner = self.env["res.partner"]
+        Partner.flush_model(["company_id", "lifecycle_profile_reviewed_on"])
+        lifecycle_company = self._lifecycle_company()
+        for company in self:
+            due = SQL(
+                "(COALESCE(lifecycle_profile_reviewed_on, create_date::date)"
+                " + make_interval(months => %s))::date",
+                company.lifecycle_profile_review_months,
+            )
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE res_partner SET lifecycle_profile_review_date = %(due)s
+                     WHERE (company_id = %(company)s OR (%(shared)s AND company_id IS NULL))
+                       AND lifecycle_profile_review_date IS DISTINCT FROM %(due)s
+                    """,
+                    due=due,
+                    company=company.id,
+                    shared=company == lifecycle_company,
+                )
+            )
+        Partner.invalidate_model(["lifecycle_profile_review_date"])
 
     @api.model
     def _lifecycle_company(self):

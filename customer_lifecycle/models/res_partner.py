@@ -457,13 +457,18 @@ class ResPartner(models.Model):
 
     @api.depends("lifecycle_profile_reviewed_on", "create_date")
     def _compute_lifecycle_profile_review_date(self):
-        months = self.env.company.lifecycle_profile_review_months
+        # The period of the partner's company, or the lifecycle company's for a shared partner
+        # (res.company._lifecycle_reschedule_profile_reviews applies a changed one in SQL).
+        lifecycle_company = self.env["res.company"]._lifecycle_company()
         for partner in self:
+            company = partner.company_id or lifecycle_company
             start = partner.lifecycle_profile_reviewed_on or (
                 partner.create_date and partner.create_date.date()
             )
             partner.lifecycle_profile_review_date = (
-                start + relativedelta(months=months) if start else False
+                start + relativedelta(months=company.lifecycle_profile_review_months)
+                if start
+                else False
             )
 
     def action_lifecycle_mark_reviewed(self):
