@@ -9,8 +9,11 @@ set -euo pipefail
 
 src=$(odoo_src || true)
 py=${PYTHON:-python3}
+# The CLV tests read the CDNOW sample that ships inside lifetimes as data (CSV files); lifetimes
+# is never imported, so its own dependencies (pandas, autograd) are not needed: --no-deps.
+cdnow_data=lifetimes==0.11.3
 
-key=$( { "$py" --version; cat "$ROOT/.ci/requirements-tools.txt";
+key=$( { "$py" --version; cat "$ROOT/.ci/requirements-tools.txt"; echo "$cdnow_data";
          echo "$src"; if [ -n "$src" ]; then cat "$src/requirements.txt"; fi; } 2>&1 | sha1sum | cut -c1-16)
 stamp=$VENV/.stamp
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then exit 0; fi
@@ -20,6 +23,7 @@ say "Preparing $VENV ${src:+with Odoo from $src}"
 pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" --upgrade pip setuptools wheel
 "${pip[@]}" -r "$ROOT/.ci/requirements-tools.txt"
+"${pip[@]}" --no-deps "$cdnow_data"
 site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 
 if [ -z "$src" ]; then
