@@ -36,6 +36,7 @@
         "views/account_move_views.xml",
         "views/sale_order_views.xml",
         "report/customer_lifecycle_value_report_views.xml",
+        "views/customer_lifecycle_backtest_views.xml",
         "views/customer_lifecycle_lost_reason_views.xml",
         "wizard/customer_lifecycle_lost_views.xml",
         "views/customer_lifecycle_menus.xml",
