@@ -1,7 +1,7 @@
 {
     "name": "Customer Lifecycle",
     "summary": "Lifecycle stages, consent, referrals and RFM / 80-20 segments for every customer",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/Sales",
     "author": "customer_lifecycle developers",
     "license": "LGPL-3",
@@ -36,7 +36,7 @@
         "views/account_move_views.xml",
         "views/sale_order_views.xml",
         "report/customer_lifecycle_value_report_views.xml",
-        "views/customer_lifecycle_backtest_views.xml",
+        "wizard/customer_lifecycle_backtest_views.xml",
         "views/customer_lifecycle_lost_reason_views.xml",
         "wizard/customer_lifecycle_lost_views.xml",
         "views/customer_lifecycle_menus.xml",

@@ -14,4 +14,3 @@ from . import customer_lifecycle_engine
 from . import res_company
 from . import res_config_settings
 from . import sale_order
-from . import customer_lifecycle_backtest

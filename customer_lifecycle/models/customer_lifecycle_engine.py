@@ -23,6 +23,7 @@ import logging
 import time
 from datetime import datetime, timedelta
 
+import numpy as np
 from dateutil.relativedelta import relativedelta
 from psycopg2 import errors
 
@@ -30,6 +31,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools import clv_model
 from ..tools import lifecycle_rules as rules
 from .customer_lifecycle_payment import (
     PAID_WITHIN_MONTHS,
@@ -226,9 +228,11 @@ base AS (
            CASE WHEN f.order_count >= 2
                 THEN date_part('epoch', f.last_order - f.first_order) / 86400
                      / (f.order_count - 1) END AS mean_gap,
-           %(today)s::date - f.last_order::date AS days_since
+           %(today)s::date - f.last_order::date AS days_since,
+           pr.predicted_probability, pr.predicted_orders, pr.predicted_revenue, pr.lost_on
       FROM population p
  LEFT JOIN customer_lifecycle_fact f ON f.partner_id = p.id AND f.company_id = %(company_id)s
+ LEFT JOIN clc_prediction pr ON pr.partner_id = p.id
 ),
 expected AS (
     SELECT b.*,
@@ -239,10 +243,14 @@ expected AS (
 ),
 judged AS (
     SELECT e.*,
-           GREATEST(%(min_lost_days)s, %(lost_factor)s * e.expected) AS threshold,
-           e.order_count > 0
-               AND e.days_since > GREATEST(%(min_lost_days)s, %(lost_factor)s * e.expected)
-               AS is_lost
+           CASE WHEN e.lost_on IS NOT NULL THEN e.lost_on <= %(today)s::date
+                ELSE e.order_count > 0
+                     AND e.days_since > GREATEST(%(min_lost_days)s, %(lost_factor)s * e.expected)
+           END AS is_lost,
+           -- when the customer became lost: the day the rule was crossed
+           COALESCE(e.lost_on::timestamp,
+                    e.last_order + GREATEST(%(min_lost_days)s, %(lost_factor)s * e.expected)
+                                   * interval '1 day') AS lost_since
       FROM expected e
 ),
 scored AS (%(scored)s)
@@ -269,6 +277,10 @@ SELECT s.partner_id,
        s.converted AS lifecycle_referrals_converted,
        s.brought AS lifecycle_referrals_brought,
        s.referral_revenue AS lifecycle_referral_revenue,
+       round(s.predicted_probability::numeric, 2) AS lifecycle_probability_active,
+       round(s.predicted_orders::numeric, 1) AS lifecycle_expected_orders_12m,
+       round(s.predicted_revenue::numeric) AS lifecycle_predicted_revenue_12m,
+       COALESCE(s.revenue, 0) + round(s.predicted_revenue::numeric) AS lifecycle_total_value,
        s.r AS rfm_recency, s.f AS rfm_frequency, s.m AS rfm_monetary,
        s.segment AS rfm_segment, s.value_class AS lifecycle_value_class,
        CASE WHEN s.order_count > 0 THEN
@@ -281,8 +293,7 @@ SELECT s.partner_id,
             WHEN s.last_quotation IS NOT NULL OR s.cancel_count > 0 OR s.interacted
                 THEN 'prospect'
             ELSE 'potential' END AS stage_code,
-       GREATEST(s.last_order, s.last_quotation,
-                CASE WHEN s.is_lost THEN s.last_order + s.threshold * interval '1 day' END)
+       GREATEST(s.last_order, s.last_quotation, CASE WHEN s.is_lost THEN s.lost_since END)
            AS evidence,
        s.stage_id, s.stage_manual, s.stage_date, s.current_values
   FROM scored s
@@ -353,6 +364,19 @@ COMPANY_MEDIAN = """
       FROM customer_lifecycle_fact f
      WHERE f.order_count >= 2 AND f.last_order > f.first_order AND f.company_id = %(company_id)s
 """
+# What the purchase and spend models see of each customer who ordered in the lifecycle company,
+# in days: repeat orders, age at the last order, age today, mean order value.
+OBSERVATIONS = """
+    SELECT f.partner_id, f.order_count - 1,
+           f.last_order::date - f.first_order::date,
+           %(today)s::date - f.first_order::date,
+           f.revenue::float8 / f.order_count
+      FROM customer_lifecycle_fact f
+      JOIN (%(population)s) p ON p.id = f.partner_id
+     WHERE f.company_id = %(company_id)s AND f.order_count > 0
+"""
+PREDICTION_DAYS = 365
+DAYS_PER_MONTH = 365.25 / 12
 
 
 class CustomerLifecycleEngine(models.AbstractModel):
@@ -662,6 +686,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
         cr = self.env.cr
         company = self.env["res.company"]._lifecycle_company()
         settings = company._lifecycle_settings()
+        self._predictions(ids, company)
         if ids is None:
             segments = [
                 rules.rfm_segment(r, f, m)
@@ -741,6 +766,138 @@ class CustomerLifecycleEngine(models.AbstractModel):
             cr.execute(SQL("SET LOCAL jit = DEFAULT"))
             cr.execute(SQL("ANALYZE clc_target"))
         return median
+
+    def _predictions(self, ids, company):
+        """Fill clc_prediction with each customer's probability of still buying, expected
+        orders and revenue in the next 12 months, and (with the probability lost rule) the day
+        a repeat customer became lost. The nightly run (ids None) fits the models first; a
+        re-evaluation of a few customers uses the company's last fit."""
+        cr = self.env.cr
+        today = fields.Date.context_today(self)
+        cr.execute(SQL("DROP TABLE IF EXISTS clc_prediction"))
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE clc_prediction (partner_id int4 PRIMARY KEY, "
+                "predicted_probability float8, predicted_orders float8, predicted_revenue float8, "
+                "lost_on date)"
+            )
+        )
+        cr.execute(
+            SQL(OBSERVATIONS, today=today, company_id=company.id, population=self._population(ids))
+        )
+        rows = cr.fetchall()
+        if ids is None:
+            params = self._fit_predictions(company, rows)
+        else:
+            params = not company.lifecycle_prediction_status and company.lifecycle_prediction_params
+        if not params or not rows:
+            return
+        partner_ids, x, t_x, age, mean_value = np.array(rows, dtype=float).T
+        purchases = clv_model.BgNbdParams(**params["purchases"])
+        spend = clv_model.GammaGammaParams(**params["spend"])
+        probability = clv_model.probability_alive(purchases, x, t_x, age)
+        orders = clv_model.expected_purchases(purchases, PREDICTION_DAYS, x, t_x, age)
+        order_value = clv_model.expected_average_spend(
+            spend, x, np.maximum(np.nan_to_num(mean_value), 0.0)
+        )
+        lost_on = [None] * len(rows)
+        if company.lifecycle_lost_rule == "probability":
+            lost_on = self._lost_on(purchases, company, x, t_x, age, today)
+
+        def number(value):
+            return None if not np.isfinite(value) else float(value)
+
+        self._copy(
+            cr,
+            "clc_prediction",
+            (
+                "partner_id",
+                "predicted_probability",
+                "predicted_orders",
+                "predicted_revenue",
+                "lost_on",
+            ),
+            (
+                (int(pid), number(p), number(n), number(n * v), day)
+                for pid, p, n, v, day in zip(
+                    partner_ids, probability, orders, order_value, lost_on, strict=True
+                )
+            ),
+        )
+
+    @staticmethod
+    def _lost_on(purchases, company, x, t_x, age, today):
+        """The day each repeat customer's probability of still buying falls below the lost
+        threshold (None for one-time buyers: the model keeps them at 1, the interval rule
+        judges them). From P(alive) = 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x))
+        ** (r + x)) solved for T."""
+        threshold = company.lifecycle_lost_probability / 100
+        r, alpha, a, b = purchases.r, purchases.alpha, purchases.a, purchases.b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            odds = (1 / threshold - 1) * (b + x - 1) / a
+            lost_age = (alpha + t_x) * odds ** (1 / (r + x)) - alpha
+        first = [today - timedelta(days=int(days)) for days in age]
+        return [
+            first_day + timedelta(days=int(np.ceil(days)))
+            if repeat > 0 and np.isfinite(days)
+            else None
+            for first_day, days, repeat in zip(first, lost_age, x, strict=True)
+        ]
+
+    def _fit_predictions(self, company, rows):
+        """Fit the purchase (BG/NBD) and spend (Gamma-Gamma) models on these observations when
+        the history is long enough; store the parameters and why nothing is predicted on the
+        company. A fit that does not converge keeps the previous parameters. Returns the
+        parameters to predict with, or None."""
+        repeat = sum(1 for row in rows if row[1] > 0)
+        months = max((row[3] for row in rows), default=0) / DAYS_PER_MONTH
+        needs = {
+            "customers": company.lifecycle_prediction_min_customers,
+            "repeat": company.lifecycle_prediction_min_repeat,
+            "months": company.lifecycle_prediction_min_months,
+        }
+        previous = company.lifecycle_prediction_params or None
+        params, status = previous, ""
+        if len(rows) < needs["customers"] or repeat < needs["repeat"] or months < needs["months"]:
+            params = None
+            status = self.env._(
+                "Nothing is predicted until the company has %(customers)s customers with orders, "
+                "%(repeat)s of them repeat customers, and %(months)s months of orders; it has "
+                "%(have_customers)s, %(have_repeat)s and %(have_months)s.",
+                **needs,
+                have_customers=len(rows),
+                have_repeat=repeat,
+                have_months=int(months),
+            )
+        else:
+            _ids, x, t_x, age, mean_value = np.array(rows, dtype=float).T
+            purchases = clv_model.fit_bgnbd(x, t_x, age)
+            spend = clv_model.fit_gamma_gamma(x, np.nan_to_num(mean_value))
+            if purchases.converged and spend.converged:
+                params = {
+                    "purchases": {
+                        name: float(value) for name, value in vars(purchases.params).items()
+                    },
+                    "spend": {name: float(value) for name, value in vars(spend.params).items()},
+                    "log_likelihood": float(purchases.log_likelihood),
+                    "customers": len(rows),
+                    "fitted_on": fields.Date.to_string(fields.Date.context_today(self)),
+                }
+            else:
+                _logger.warning(
+                    "Lifecycle predictions: the models did not converge (%s; %s); %s",
+                    purchases.message, spend.message,
+                    "the previous parameters stay" if previous else "nothing is predicted",
+                )  # fmt: skip
+                if not previous:
+                    status = self.env._(
+                        "The purchase and spend models did not converge on this company's "
+                        "orders yet: nothing is predicted."
+                    )
+        values = {"lifecycle_prediction_params": params, "lifecycle_prediction_status": status}
+        if any(company[name] != value for name, value in values.items()):
+            company.sudo().write(values)
+        return params
 
     # -- Phase 3: write -------------------------------------------------------------------------
 

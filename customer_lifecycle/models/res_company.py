@@ -78,6 +78,40 @@ class ResCompany(models.Model):
         default=12,
         help="A customer's profile is due for review this long after the last review.",
     )
+    lifecycle_lost_rule = fields.Selection(
+        [("interval", "Days Since the Last Order"), ("probability", "Probability Still Active")],
+        string="Lost Rule",
+        default="interval",
+        required=True,
+        help="Days since the last order: the rule above. Probability still active: a repeat "
+        "customer is lost when the purchase model gives them less than the probability below "
+        "(customers who bought once keep the rule above: the model cannot tell for them).",
+    )
+    lifecycle_lost_probability = fields.Float(
+        string="Lost Below Probability (%)",
+        default=20.0,
+        help="With the probability rule: a repeat customer less likely than this to still be "
+        "buying is lost.",
+    )
+    lifecycle_prediction_min_customers = fields.Integer(
+        string="Predictions: Minimum Customers",
+        default=100,
+        help="Customers with at least one order needed before anything is predicted.",
+    )
+    lifecycle_prediction_min_repeat = fields.Integer(
+        string="Predictions: Minimum Repeat Customers",
+        default=30,
+        help="Customers with two orders or more needed before anything is predicted.",
+    )
+    lifecycle_prediction_min_months = fields.Integer(
+        string="Predictions: Minimum Months of Orders",
+        default=12,
+        help="How far back the first order must go before anything is predicted.",
+    )
+    # Written by the nightly computation: the fitted purchase and spend models, kept when a
+    # later fit does not converge, and why nothing is predicted (empty when predictions exist).
+    lifecycle_prediction_params = fields.Json(string="Prediction Model", readonly=True)
+    lifecycle_prediction_status = fields.Char(string="Predictions", readonly=True)
     # Written by the nightly computation: what the stage rules use between two runs.
     lifecycle_median_interval = fields.Float(
         string="Median Interval of Repeat Customers (Days)", readonly=True
@@ -129,6 +163,35 @@ class ResCompany(models.Model):
             if company.lifecycle_profile_review_months < 1:
                 raise ValidationError(
                     self.env._("The profile review period must be at least 1 month (12 is usual).")
+                )
+
+    @api.constrains(
+        "lifecycle_lost_probability",
+        "lifecycle_prediction_min_customers",
+        "lifecycle_prediction_min_repeat",
+        "lifecycle_prediction_min_months",
+    )
+    def _check_lifecycle_prediction_settings(self):
+        for company in self:
+            if not 0 < company.lifecycle_lost_probability < 100:
+                raise ValidationError(
+                    self.env._(
+                        "The lost probability is a percentage between 0 and 100 (for example 20)."
+                    )
+                )
+            if (
+                min(
+                    company.lifecycle_prediction_min_customers,
+                    company.lifecycle_prediction_min_repeat,
+                    company.lifecycle_prediction_min_months,
+                )
+                < 1
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The minimum history for predictions must be at least 1 customer, 1 "
+                        "repeat customer and 1 month."
+                    )
                 )
 
     def write(self, vals):

@@ -36,5 +36,20 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.lifecycle_profile_review_months", readonly=False
     )
 
+    lifecycle_lost_rule = fields.Selection(related="company_id.lifecycle_lost_rule", readonly=False)
+    lifecycle_lost_probability = fields.Float(
+        related="company_id.lifecycle_lost_probability", readonly=False
+    )
+    lifecycle_prediction_min_customers = fields.Integer(
+        related="company_id.lifecycle_prediction_min_customers", readonly=False
+    )
+    lifecycle_prediction_min_repeat = fields.Integer(
+        related="company_id.lifecycle_prediction_min_repeat", readonly=False
+    )
+    lifecycle_prediction_min_months = fields.Integer(
+        related="company_id.lifecycle_prediction_min_months", readonly=False
+    )
+    lifecycle_prediction_status = fields.Char(related="company_id.lifecycle_prediction_status")
+
     def action_lifecycle_recompute_now(self):
         return self.env["customer.lifecycle.engine"].action_recompute_now()

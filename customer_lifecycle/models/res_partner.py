@@ -95,6 +95,11 @@ METRIC_FIELDS = (
     "lifecycle_referrals_converted",
     "lifecycle_referrals_brought",
     "lifecycle_referral_revenue",
+    # the purchase and spend models' predictions (customer.lifecycle.engine._predictions)
+    "lifecycle_probability_active",
+    "lifecycle_expected_orders_12m",
+    "lifecycle_predicted_revenue_12m",
+    "lifecycle_total_value",
 )
 # Scores that depend on the whole customer base: only the nightly run writes them.
 SCORE_FIELDS = (
@@ -203,6 +208,44 @@ class ResPartner(models.Model):
     )
     lifecycle_referrals_converted = fields.Integer(
         string="Referrals Who Bought", readonly=True, copy=False
+    )
+    # Predictions: empty while the company's history is too short (see the settings).
+    lifecycle_probability_active = fields.Float(
+        string="Probability Still Active",
+        digits=(16, 2),
+        readonly=True,
+        copy=False,
+        help="How likely the customer is still buying, from the purchase model (BG/NBD) fitted "
+        "every night on the company's orders: their number of orders, the time of the last one "
+        "and how long they have been a customer. A customer who bought once counts as active "
+        "until they buy again or the days-since-last-order rule says lost.",
+    )
+    lifecycle_expected_orders_12m = fields.Float(
+        string="Expected Orders (12 Months)",
+        digits=(16, 1),
+        readonly=True,
+        copy=False,
+        help="Orders the purchase model expects from the customer in the next 12 months.",
+    )
+    lifecycle_predicted_revenue_12m = fields.Monetary(
+        string="Predicted Revenue (12 Months)",
+        currency_field="lifecycle_currency_id",
+        readonly=True,
+        copy=False,
+        help="Expected orders times the order value the spend model (Gamma-Gamma) expects from "
+        "this customer, untaxed.",
+    )
+    lifecycle_total_value = fields.Monetary(
+        string="Total Value",
+        currency_field="lifecycle_currency_id",
+        readonly=True,
+        copy=False,
+        help="Revenue so far plus the predicted revenue of the next 12 months.",
+    )
+    lifecycle_prediction_status = fields.Char(
+        string="Why No Prediction",
+        compute="_compute_lifecycle_prediction_status",
+        help="Why nothing is predicted: the company's order history is still too short.",
     )
     rfm_recency = fields.Integer(string="Recency Score", readonly=True, copy=False)
     rfm_frequency = fields.Integer(string="Frequency Score", readonly=True, copy=False)
@@ -378,6 +421,11 @@ class ResPartner(models.Model):
     # The funnel's columns read stage by stage in res.partner's own order (complete_name, id
     # desc): this index answers each column's first cards without sorting the stage's customers.
     _lifecycle_stage_order_idx = models.Index("(lifecycle_stage_id, complete_name, id DESC)")
+
+    def _compute_lifecycle_prediction_status(self):
+        # one company field, read once: the same for every customer
+        status = self.env["res.company"]._lifecycle_company().sudo().lifecycle_prediction_status
+        self.lifecycle_prediction_status = status
 
     def _default_lifecycle_currency_id(self):
         # The figures are in the currency of the company whose orders they count.
@@ -967,6 +1015,8 @@ class ResPartner(models.Model):
         no tracking or history on contacts, whose lifecycle is their company's."""
         names = list(MIRRORED_FIELDS)
         self.flush_recordset(names)
+        # a contact just created has its commercial_partner_id still waiting to be flushed
+        self.flush_model(["commercial_partner_id"])
         columns = SQL(", ").join(SQL.identifier(name) for name in names)
         values = SQL(", ").join(SQL.identifier("c", name) for name in names)
         self.env.cr.execute(

@@ -61,6 +61,19 @@ class CustomerLifecycleValueReport(models.Model):
         "customer's Invoicing tab.",
     )
     overdue_amount = fields.Monetary(string="Overdue Amount", readonly=True)
+    # the predictions of the lifecycle company (empty in the others)
+    probability_active = fields.Float(
+        string="Probability Still Active",
+        aggregator="avg",
+        readonly=True,
+        help="From the purchase model; averaged over the customers of a row.",
+    )
+    predicted_revenue_12m = fields.Monetary(string="Predicted Revenue (12 Months)", readonly=True)
+    total_value = fields.Monetary(
+        string="Total Value",
+        readonly=True,
+        help="Revenue so far plus the predicted revenue of the next 12 months.",
+    )
 
     _depends = {
         "customer.lifecycle.fact": [
@@ -72,6 +85,8 @@ class CustomerLifecycleValueReport(models.Model):
         ],
         "res.partner": [
             "lifecycle_stage_id", "lifecycle_value_class", "rfm_segment", "user_id", "country_id",
+            "lifecycle_probability_active", "lifecycle_predicted_revenue_12m",
+            "lifecycle_total_value",
         ],
     }  # fmt: skip
 
@@ -93,7 +108,12 @@ class CustomerLifecycleValueReport(models.Model):
                    round(100.0 * f.cancel_count / NULLIF(f.order_count + f.cancel_count, 0), 1)
                        AS cancel_rate,
                    CASE WHEN pay.paid_invoice_count > 0 THEN pay.days_to_pay END AS days_to_pay,
-                   COALESCE(pay.overdue_amount, 0) AS overdue_amount
+                   COALESCE(pay.overdue_amount, 0) AS overdue_amount,
+                   CASE WHEN %(predicted)s THEN p.lifecycle_probability_active END
+                       AS probability_active,
+                   CASE WHEN %(predicted)s THEN p.lifecycle_predicted_revenue_12m END
+                       AS predicted_revenue_12m,
+                   CASE WHEN %(predicted)s THEN p.lifecycle_total_value END AS total_value
               FROM res_partner p
          LEFT JOIN customer_lifecycle_fact f
                 ON f.partner_id = p.id AND f.company_id = %(company_id)s
@@ -104,6 +124,7 @@ class CustomerLifecycleValueReport(models.Model):
             """,
             company_id=company.id,
             currency_id=company.currency_id.id,
+            predicted=company == company._lifecycle_company(),
         )
 
     @api.model

@@ -4,3 +4,4 @@ from . import mail_blacklist_remove
 from . import phone_blacklist_remove
 from . import customer_consent_link
 from . import privacy_lookup_wizard
+from . import customer_lifecycle_backtest

@@ -1,0 +1,131 @@
+"""Probability still active and predicted value (issue 8), computed by the nightly run from the
+company's orders: nothing until the history is long enough (and the form says why), then per
+customer; a fit that fails keeps the last parameters; the lost rule may use the probability."""
+
+from datetime import date, timedelta
+from unittest.mock import patch
+
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from odoo.addons.customer_lifecycle.tools import clv_model
+
+from .common import LifecycleCase
+
+RUN_DAY = "2026-06-30"
+
+
+@tagged("post_install", "-at_install")
+class TestPredictions(LifecycleCase):
+    def setUp(self):
+        super().setUp()
+        names = [f"Regular {n}" for n in range(8)] + [f"Once {n}" for n in range(6)]
+        names += [f"Twice {n}" for n in range(6)]
+        self.people = dict(
+            zip(names, self.Partner.create([{"name": n} for n in names]), strict=True)
+        )
+        start = date(2025, 7, 1)
+        for n in range(8):
+            # four buy every month to this day, four stopped in November
+            last = date(2026, 6, 15) if n < 4 else date(2025, 11, 1)
+            day, k = start + timedelta(days=3 * n), 0
+            while day <= last:
+                # amounts that vary from order to order, around a level of each customer's own
+                amount = (100.0 + 25 * n) * (0.7 + 0.15 * (k % 5))
+                self.order(self.people[f"Regular {n}"], day.isoformat(), amount=amount)
+                day, k = day + timedelta(days=30), k + 1
+        for n in range(6):
+            once = date(2025, 8, 10) + timedelta(days=30 * n)
+            self.order(self.people[f"Once {n}"], once.isoformat(), amount=80.0)
+            twice = date(2025, 7, 20) + timedelta(days=30 * n)
+            self.order(self.people[f"Twice {n}"], twice.isoformat(), amount=50.0 + 15 * n)
+            later = twice + timedelta(days=90)
+            self.order(self.people[f"Twice {n}"], later.isoformat(), amount=80.0 + 25 * n)
+
+    def enough_history(self):
+        self.company.write(
+            {
+                "lifecycle_prediction_min_customers": 10,
+                "lifecycle_prediction_min_repeat": 5,
+                "lifecycle_prediction_min_months": 6,
+            }
+        )
+
+    def test_nothing_is_predicted_before_enough_history_and_the_form_says_why(self):
+        self.nightly_run(RUN_DAY)
+        regular = self.people["Regular 0"]
+        self.assertIn("100 customers with orders", self.company.lifecycle_prediction_status)
+        self.assertIn("it has 20, 14 and 11", self.company.lifecycle_prediction_status)
+        self.assertEqual(
+            regular.lifecycle_prediction_status, self.company.lifecycle_prediction_status
+        )
+        self.assertFalse(regular.lifecycle_probability_active)
+        self.assertFalse(regular.lifecycle_predicted_revenue_12m)
+
+    def test_a_fitted_model_predicts_and_a_failed_fit_keeps_the_last_one(self):
+        self.enough_history()
+        self.nightly_run(RUN_DAY)
+        self.assertFalse(self.company.lifecycle_prediction_status)
+        params = self.company.lifecycle_prediction_params
+        self.assertEqual(set(params["purchases"]), {"r", "alpha", "a", "b"})
+        self.assertEqual(params["customers"], 20)
+        active, silent, once = (self.people[n] for n in ("Regular 0", "Regular 4", "Once 0"))
+        self.assertFalse(active.lifecycle_prediction_status)
+        self.assertGreater(active.lifecycle_probability_active, silent.lifecycle_probability_active)
+        self.assertEqual(once.lifecycle_probability_active, 1.0, "the model keeps one-time buyers")
+        self.assertGreater(active.lifecycle_expected_orders_12m, 5)
+        self.assertLess(silent.lifecycle_expected_orders_12m, active.lifecycle_expected_orders_12m)
+        self.assertAlmostEqual(
+            active.lifecycle_total_value,
+            active.lifecycle_revenue_total + active.lifecycle_predicted_revenue_12m,
+        )
+        # contacts show their company's figures
+        contact = self.Partner.create({"name": "Ada at Regular 0", "parent_id": active.id})
+        self.assertEqual(contact.lifecycle_probability_active, active.lifecycle_probability_active)
+        self.assertEqual(contact.lifecycle_order_count, 12)
+        # the analysis shows them too
+        row = self.env["customer.lifecycle.value.report"].search([("partner_id", "=", active.id)])
+        self.assertEqual(row.predicted_revenue_12m, active.lifecycle_predicted_revenue_12m)
+
+        failed = clv_model.Fit(params=None, log_likelihood=float("nan"), converged=False,
+                               message="test: no convergence")  # fmt: skip
+        with (
+            patch.object(clv_model, "fit_bgnbd", return_value=failed),
+            self.assertLogs("odoo.addons.customer_lifecycle", "WARNING") as logs,
+        ):
+            self.nightly_run("2026-07-01")
+        self.assertIn("did not converge", logs.output[0])
+        self.assertEqual(self.company.lifecycle_prediction_params, params)
+        self.assertFalse(self.company.lifecycle_prediction_status)
+        self.assertTrue(active.lifecycle_probability_active)
+
+    def test_the_probability_rule_makes_silent_repeat_customers_lost(self):
+        self.enough_history()
+        self.company.write({"lifecycle_lost_rule": "probability", "lifecycle_lost_probability": 50})
+        self.nightly_run(RUN_DAY)
+        lost = self.stage("lost")
+        for n in range(8):
+            regular = self.people[f"Regular {n}"]
+            self.assertEqual(regular.lifecycle_stage_id == lost, n >= 4, regular.name)
+        self.assertEqual(self.history(self.people["Regular 4"])[-1].trigger, "schedule")
+        # one-time buyers follow the days since their last order: lost after 180 days at least
+        self.assertEqual(self.people["Once 0"].lifecycle_stage_id, lost)  # 324 days
+        self.assertEqual(self.people["Once 5"].lifecycle_stage_id, self.stage("buyer"))  # 174 days
+        # a second run the same day changes nothing
+        with patch.object(type(self.engine), "_write_metrics", side_effect=AssertionError):
+            self.nightly_run(RUN_DAY)
+
+    def test_prediction_settings_out_of_range_are_refused(self):
+        Settings = self.env["res.config.settings"]
+        for values, message in (
+            ({"lifecycle_lost_probability": 0}, "between 0 and 100"),
+            ({"lifecycle_lost_probability": 100}, "between 0 and 100"),
+            ({"lifecycle_prediction_min_repeat": 0}, "at least 1 customer"),
+        ):
+            with (
+                self.subTest(values=values),
+                self.assertRaisesRegex(ValidationError, message),
+                self.env.cr.savepoint(),
+            ):
+                Settings.create(values).execute()
+            self.env.invalidate_all()
