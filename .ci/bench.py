@@ -178,6 +178,14 @@ class Bench:
         with self.cursor() as cr:
             self.env(cr)["customer.lifecycle.engine"]._recompute_all()
 
+    def predictions(self):
+        """The purchase and spend models fitted on every customer and every customer scored,
+        as the nightly run does before classifying."""
+        with self.cursor() as cr:
+            env = self.env(cr)
+            company = env["res.company"]._lifecycle_company()
+            env["customer.lifecycle.engine"]._predictions(None, company)
+
     def reset(self):
         from odoo.addons.customer_lifecycle.models import res_partner as lifecycle  # noqa: PLC0415
 
@@ -319,6 +327,11 @@ def main(config, database, size, runs=3):
         (
             "daily run after 1 % of customers got an order inserted in SQL (an import)",
             timed(run, runs, bench.new_orders(0.01)),
+            customers,
+        ),
+        (
+            "predictions: BG/NBD and Gamma-Gamma fitted, every customer scored (part of each run)",
+            timed(bench.predictions, runs),
             customers,
         ),
         ("single customer re-evaluation", timed(bench.single_customer, runs), 1),

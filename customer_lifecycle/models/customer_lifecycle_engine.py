@@ -423,6 +423,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
             return
         self.env.flush_all()
         self._aggregate(self.env.cr, commercial.ids)
+        self._predictions(commercial.ids, self.env["res.company"]._lifecycle_company())
         self._classify(commercial.ids)
         self._write_targets(trigger, full=False, commit=False)
 
@@ -460,6 +461,8 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 None if full else company.lifecycle_last_run - DIRTY_MARGIN, in_transaction
             )
             phases["payments"] = time.monotonic() - started - sum(phases.values())
+            self._predictions(None, company)
+            phases["predict"] = time.monotonic() - started - sum(phases.values())
             median = self._classify(None, changed_only=not full)
             phases["classify"] = time.monotonic() - started - sum(phases.values())
             written = self._write_targets(trigger, full=True, commit=not in_transaction)
@@ -680,13 +683,13 @@ class CustomerLifecycleEngine(models.AbstractModel):
 
     def _classify(self, ids, changed_only=False):
         """Fill clc_target with the target values of these customers (None: everyone, with the
-        population-wide scores). changed_only: only those with something to write; their
-        contacts are then assumed in step with them (a weekly full run checks them too).
-        Returns the company median interval used."""
+        population-wide scores), clc_prediction being filled for them (_predictions).
+        changed_only: only those with something to write; their contacts are then assumed in
+        step with them (a weekly full run checks them too). Returns the company median interval
+        used."""
         cr = self.env.cr
         company = self.env["res.company"]._lifecycle_company()
         settings = company._lifecycle_settings()
-        self._predictions(ids, company)
         if ids is None:
             segments = [
                 rules.rfm_segment(r, f, m)

@@ -110,11 +110,14 @@ def _compress(*columns):
 IDENTIFIABLE = (1e-6, 1e6)
 
 
-def _maximise(negative_mean_ll, start, weight_total, make_params, data_scales):
+def _maximise(negative_mean_ll, start, weight_total, make_params, data_scales, pair=None):
     """Minimise the mean negative log-likelihood over log-parameters; the Fit.
 
     ``data_scales`` divides each parameter into a unit-free number for the edge check (1 for a
-    shape parameter, the data's mean for a scale).
+    shape parameter, the data's mean for a scale). ``pair`` (i, j): two parameters that may run
+    off to infinity together, their mixing distribution then collapsing to one value shared by
+    every customer, i / (i + j) (BG/NBD's dropout Beta(a, b), Gamma-Gamma's Gamma(q, gamma)):
+    the homogeneous limit of the model, still usable as long as that share is not 0 or 1.
     """
     with np.errstate(all="ignore"):
         result = optimize.minimize(
@@ -127,7 +130,11 @@ def _maximise(negative_mean_ll, start, weight_total, make_params, data_scales):
     if not (np.all(np.isfinite(values)) and np.isfinite(log_likelihood)):
         return Fit(params, log_likelihood, False, "parameters or log-likelihood not finite")
     low, high = IDENTIFIABLE
-    if np.any(unit_free < low) or np.any(unit_free > high):
+    too_high = unit_free > high
+    if pair and unit_free[pair[0]] + unit_free[pair[1]] > high:
+        share = unit_free[pair[0]] / (unit_free[pair[0]] + unit_free[pair[1]])
+        too_high[list(pair)] = not low < share < 1 - low
+    if np.any(unit_free < low) or np.any(too_high):
         return Fit(params, log_likelihood, False, "a parameter ran off to 0 or infinity")
     # BFGS stops with "precision loss" when it is at the optimum but cannot prove it to the
     # requested gradient norm; a small gradient at that point is a converged fit all the same.
@@ -202,7 +209,9 @@ def fit_bgnbd(frequency, recency, age, start=None):
         return value, -(gradient @ weights) / total
 
     start_values = [start.r, start.alpha, start.a, start.b]
-    return _maximise(objective, start_values, total, BgNbdParams, [1.0, mean_age, 1.0, 1.0])
+    return _maximise(
+        objective, start_values, total, BgNbdParams, [1.0, mean_age, 1.0, 1.0], pair=(2, 3)
+    )
 
 
 def probability_alive(params, frequency, recency, age):
@@ -239,8 +248,16 @@ def _expected_if_alive(params, x, T, horizon):
     if abs(a - 1.0) < 1e-7:
         a = 1.0 + 1e-7  # the expression is 0/0 at a = 1; its limit is continuous there
     z = horizon / (alpha + T + horizon)
-    series = special.hyp2f1(a - 1, a + b - 1 - r, a + b + x - 1, z)
-    return (a + b + x - 1) / (a - 1) * (1.0 - (1.0 - z) ** (a - 1) * series)
+    with np.errstate(all="ignore"):
+        series = special.hyp2f1(a - 1, a + b - 1 - r, a + b + x - 1, z)
+        expected = (a + b + x - 1) / (a - 1) * (1.0 - (1.0 - z) ** (a - 1) * series)
+        # Near the homogeneous limit (a and b very large, see _maximise) the power underflows
+        # and the series overflows. There every customer drops out with the same probability
+        # p = a / (a + b), and E[Y(t) | lambda, p] = (1 - exp(-lambda p t)) / p averaged over
+        # lambda ~ Gamma(r + x, alpha + T) has a closed form.
+        p = a / (a + b)
+        limit = (1.0 - ((alpha + T) / (alpha + T + p * horizon)) ** (r + x)) / p
+    return np.where(np.isfinite(expected), expected, limit)
 
 
 def expected_purchases(params, horizon, frequency, recency, age):
@@ -324,7 +341,9 @@ def fit_gamma_gamma(frequency, monetary, start=None):
         return value, -(gradient @ weights) / total
 
     start_values = [start.p, start.q, start.gamma]
-    return _maximise(objective, start_values, total, GammaGammaParams, [1.0, 1.0, mean_spend])
+    return _maximise(
+        objective, start_values, total, GammaGammaParams, [1.0, 1.0, mean_spend], pair=(1, 2)
+    )
 
 
 def expected_average_spend(params, frequency, monetary):

@@ -390,3 +390,17 @@ def test_fit_and_score_100000_customers(clv, capsys):
     assert np.all(np.isfinite(revenue)) and np.all(revenue >= 0)
     with capsys.disabled():
         print(f"\n[clv] 100,000 customers fitted and scored in {seconds:.2f} s")
+
+
+def test_very_large_dropout_parameters_use_the_homogeneous_limit(clv):
+    """a and b running off together (one dropout probability for everyone, as on data where
+    customers stop at random): the fit is usable and the expectations stay finite, equal to those
+    of a moderately concentrated Beta with the same mean."""
+    x, t_x, age = np.array([0.0, 3.0, 10.0]), np.array([0.0, 200.0, 300.0]), np.full(3, 400.0)
+    huge = clv.BgNbdParams(r=0.5, alpha=100.0, a=3e5, b=3e5 * 99)
+    moderate = clv.BgNbdParams(r=0.5, alpha=100.0, a=200.0, b=200.0 * 99)  # the series works
+    expected = clv.expected_purchases(huge, 365, x, t_x, age)
+    assert np.all(np.isfinite(expected))
+    np.testing.assert_allclose(
+        expected, clv.expected_purchases(moderate, 365, x, t_x, age), rtol=1e-3
+    )
