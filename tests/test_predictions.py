@@ -89,6 +89,7 @@ class TestPredictions(LifecycleCase):
 
         failed = clv_model.Fit(params=None, log_likelihood=float("nan"), converged=False,
                                message="test: no convergence")  # fmt: skip
+        self.company.lifecycle_last_full_run = False  # the weekly run fits again
         with (
             patch.object(clv_model, "fit_bgnbd", return_value=failed),
             self.assertLogs("odoo.addons.customer_lifecycle", "WARNING") as logs,

@@ -461,7 +461,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 None if full else company.lifecycle_last_run - DIRTY_MARGIN, in_transaction
             )
             phases["payments"] = time.monotonic() - started - sum(phases.values())
-            self._predictions(None, company)
+            self._predictions(None, company, fit=full)
             phases["predict"] = time.monotonic() - started - sum(phases.values())
             median = self._classify(None, changed_only=not full)
             phases["classify"] = time.monotonic() - started - sum(phases.values())
@@ -770,11 +770,11 @@ class CustomerLifecycleEngine(models.AbstractModel):
             cr.execute(SQL("ANALYZE clc_target"))
         return median
 
-    def _predictions(self, ids, company):
+    def _predictions(self, ids, company, fit=False):
         """Fill clc_prediction with each customer's probability of still buying, expected
         orders and revenue in the next 12 months, and (with the probability lost rule) the day
-        a repeat customer became lost. The nightly run (ids None) fits the models first; a
-        re-evaluation of a few customers uses the company's last fit."""
+        a repeat customer became lost. fit: the weekly full run (ids None) fits the models
+        first; the daily runs and the re-evaluation of a few customers use the last fit."""
         cr = self.env.cr
         today = fields.Date.context_today(self)
         cr.execute(SQL("DROP TABLE IF EXISTS clc_prediction"))
@@ -789,7 +789,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
             SQL(OBSERVATIONS, today=today, company_id=company.id, population=self._population(ids))
         )
         rows = cr.fetchall()
-        if ids is None:
+        if fit or (ids is None and not company.lifecycle_prediction_params):
             params = self._fit_predictions(company, rows)
         else:
             params = not company.lifecycle_prediction_status and company.lifecycle_prediction_params
