@@ -216,9 +216,9 @@ class ResPartner(models.Model):
         readonly=True,
         copy=False,
         help="How likely the customer is still buying, from the purchase model (BG/NBD) fitted "
-        "every night on the company's orders: their number of orders, the time of the last one "
-        "and how long they have been a customer. A customer who bought once counts as active "
-        "until they buy again or the days-since-last-order rule says lost.",
+        "every week on the company's orders and applied every night: their number of orders, "
+        "the time of the last one and how long they have been a customer. Shown for repeat "
+        "customers only: the model cannot tell for a customer who bought once.",
     )
     lifecycle_expected_orders_12m = fields.Float(
         string="Expected Orders (12 Months)",

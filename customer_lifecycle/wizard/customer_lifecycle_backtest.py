@@ -177,6 +177,10 @@ class CustomerLifecycleBacktest(models.TransientModel):
         "order: on average a / (a + b).",
     )
 
+    def _compute_display_name(self):
+        for backtest in self:
+            backtest.display_name = self.env._("Value Model Backtest")
+
     def _default_cutoff_date(self):
         return fields.Date.context_today(self) - timedelta(weeks=DEFAULT_HOLDOUT_WEEKS)
 
