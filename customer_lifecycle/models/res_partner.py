@@ -242,11 +242,6 @@ class ResPartner(models.Model):
         copy=False,
         help="Revenue so far plus the predicted revenue of the next 12 months.",
     )
-    lifecycle_prediction_status = fields.Char(
-        string="Why No Prediction",
-        compute="_compute_lifecycle_prediction_status",
-        help="Why nothing is predicted: the company's order history is still too short.",
-    )
     rfm_recency = fields.Integer(string="Recency Score", readonly=True, copy=False)
     rfm_frequency = fields.Integer(string="Frequency Score", readonly=True, copy=False)
     rfm_monetary = fields.Integer(string="Monetary Score", readonly=True, copy=False)
@@ -421,11 +416,6 @@ class ResPartner(models.Model):
     # The funnel's columns read stage by stage in res.partner's own order (complete_name, id
     # desc): this index answers each column's first cards without sorting the stage's customers.
     _lifecycle_stage_order_idx = models.Index("(lifecycle_stage_id, complete_name, id DESC)")
-
-    def _compute_lifecycle_prediction_status(self):
-        # one company field, read once: the same for every customer
-        status = self.env["res.company"]._lifecycle_company().sudo().lifecycle_prediction_status
-        self.lifecycle_prediction_status = status
 
     def _default_lifecycle_currency_id(self):
         # The figures are in the currency of the company whose orders they count.
