@@ -1,3 +1,4 @@
+import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { KanbanHeader } from "@web/views/kanban/kanban_header";
@@ -7,6 +8,28 @@ import { moveToStage } from "../lifecycle_stage_move";
 
 export class LifecycleFunnelHeader extends KanbanHeader {
     static template = "customer_lifecycle.FunnelKanbanHeader";
+
+    /** A column's own order: its customers by probability still active, least likely first
+     * (again: most likely first, a third time: the funnel's order). For the Lost and At Risk
+     * customers a rep calls first those who may still come back. */
+    get configMenuProps() {
+        const props = super.configMenuProps;
+        const byStage = this.props.list.groupBy[0]?.split(":")[0] === "lifecycle_stage_id";
+        props.configItems = [
+            ...props.configItems,
+            [
+                "lifecycle_sort_probability",
+                {
+                    label: _t("Sort by Probability Still Active"),
+                    method: () => this.group.list.sortBy("lifecycle_probability_active"),
+                    isVisible: byStage && !this.props.list.model.useSampleModel,
+                    class: "o_lifecycle_sort_probability",
+                    icon: "fa-sort-amount-asc",
+                },
+            ],
+        ];
+        return props;
+    }
 }
 
 export class LifecycleFunnelRenderer extends KanbanRenderer {

@@ -54,6 +54,20 @@ registry.category("web_tour.tours").add("customer_lifecycle_funnel_tour", {
         // the browser.
         ...onlyFirstBuyerWith("Won Back This Quarter"),
         {
+            content: "A column's own menu, shown on hover",
+            trigger: `${column("Buyer")} .o_kanban_header_title`,
+            run: `hover && click ${column("Buyer")} .o_group_config button`,
+        },
+        {
+            content: "Sort the column by probability still active",
+            trigger: ".o_lifecycle_sort_probability",
+            run: "click",
+        },
+        {
+            content: "The column keeps its customers",
+            trigger: `${column("Buyer")}:contains('Tour Buyer One'):contains('Tour Buyer Two')`,
+        },
+        {
             content: "Drag the first buyer to Repeat Customer",
             trigger: `${column("Buyer")} .o_kanban_record:contains('Tour Buyer One')`,
             run: ({ drag_and_drop }) => drag_and_drop(column("Repeat Customer"), dropInside),
