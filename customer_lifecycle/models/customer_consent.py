@@ -145,15 +145,18 @@ class CustomerConsent(models.Model):
         if self.env.context.get("lifecycle_from_blacklist"):
             return
         state_labels = dict(self._fields["state"]._description_selection(self.env))
-        consents = self.filtered("channel_id.blacklist")
+        addresses = {
+            consent: address
+            for consent in self.filtered("channel_id.blacklist")
+            if (address := consent._blacklist_address())
+        }
         # one query per list for what is on it now, not one search per granted consent
-        listed = consents.filtered(lambda c: c.state == "granted")._listed_addresses()
-        for consent in consents:
+        listed = self._listed_addresses(
+            {(c.channel_id.blacklist, a) for c, a in addresses.items() if c.state == "granted"}
+        )
+        for consent, address in addresses.items():
             partner = consent.partner_id
             channel = consent.channel_id
-            address = consent._blacklist_address()
-            if not address:
-                continue
             message = self.env._(
                 "%(channel)s consent of %(partner)s: %(state)s (customer lifecycle).",
                 state=state_labels[consent.state],
@@ -182,29 +185,23 @@ class CustomerConsent(models.Model):
             return False
         return self.env.user._phone_format(number=partner.phone) or partner.phone
 
-    def _listed_addresses(self):
-        """Which of these consents' addresses are on Odoo's blacklists now, by list."""
-        listed = {"email": set(), "phone": set()}
-        queries = {
-            "email": (
-                "mail.blacklist",
-                "SELECT email FROM mail_blacklist WHERE active AND email = ANY(%s)",
-            ),
-            "phone": (
-                "phone.blacklist",
-                "SELECT number FROM phone_blacklist WHERE active AND number = ANY(%s)",
-            ),
-        }
-        for kind, (model, query) in queries.items():
-            addresses = {
-                address
-                for consent in self.filtered(lambda c, kind=kind: c.channel_id.blacklist == kind)
-                if (address := consent._blacklist_address())
-            }
-            if addresses:
-                self.env[model].flush_model()
-                self.env.cr.execute(SQL(query, list(addresses)))
-                listed[kind] = {address for (address,) in self.env.cr.fetchall()}
+    @api.model
+    def _listed_addresses(self, addresses):
+        """Which of these (blacklist, address) pairs are on Odoo's blacklists now, by list."""
+        lists = {"email": ("mail.blacklist", "email"), "phone": ("phone.blacklist", "number")}
+        listed = {kind: set() for kind in lists}
+        for kind, (model, column) in lists.items():
+            if wanted := [address for blacklist, address in addresses if blacklist == kind]:
+                Blacklist = self.env[model]
+                Blacklist.flush_model([column, "active"])
+                query = SQL(
+                    "SELECT %(column)s FROM %(table)s"
+                    " WHERE active AND %(column)s = ANY(%(wanted)s)",
+                    column=SQL.identifier(column),
+                    table=SQL.identifier(Blacklist._table),
+                    wanted=wanted,
+                )
+                listed[kind] = {address for (address,) in self.env.execute_query(query)}
         return listed
 
     @api.model

@@ -229,7 +229,8 @@ base AS (
                 THEN date_part('epoch', f.last_order - f.first_order) / 86400
                      / (f.order_count - 1) END AS mean_gap,
            %(today)s::date - f.last_order::date AS days_since,
-           pr.predicted_probability, pr.predicted_orders, pr.predicted_revenue, pr.lost_on
+           pr.predicted_probability, pr.predicted_orders, pr.predicted_revenue,
+           f.first_order::date + ceil(pr.lost_age)::int AS lost_on
       FROM population p
  LEFT JOIN customer_lifecycle_fact f ON f.partner_id = p.id AND f.company_id = %(company_id)s
  LEFT JOIN clc_prediction pr ON pr.partner_id = p.id
@@ -772,88 +773,77 @@ class CustomerLifecycleEngine(models.AbstractModel):
 
     def _predictions(self, ids, company, fit=False):
         """Fill clc_prediction with each customer's probability of still buying, expected
-        orders and revenue in the next 12 months, and (with the probability lost rule) the day
-        a repeat customer became lost. fit: the weekly full run (ids None) fits the models
-        first; the daily runs and the re-evaluation of a few customers use the last fit."""
+        orders and revenue in the next 12 months, and (with the probability lost rule) the age
+        at which a repeat customer became lost. fit: the weekly full run (ids None) fits the
+        models first; the daily runs and the re-evaluation of a few customers use the last fit."""
         cr = self.env.cr
-        today = fields.Date.context_today(self)
         cr.execute(SQL("DROP TABLE IF EXISTS clc_prediction"))
         cr.execute(
             SQL(
                 "CREATE TEMP TABLE clc_prediction (partner_id int4 PRIMARY KEY, "
                 "predicted_probability float8, predicted_orders float8, predicted_revenue float8, "
-                "lost_on date)"
+                "lost_age float8)"
             )
         )
-        cr.execute(
-            SQL(OBSERVATIONS, today=today, company_id=company.id, population=self._population(ids))
-        )
-        rows = cr.fetchall()
-        if fit or (ids is None and not company.lifecycle_prediction_params):
-            params = self._fit_predictions(company, rows)
-        else:
-            params = not company.lifecycle_prediction_status and company.lifecycle_prediction_params
-        if not params or not rows:
+        fit = fit or (ids is None and not company.lifecycle_prediction_params)
+        params = not company.lifecycle_prediction_status and company.lifecycle_prediction_params
+        if not (fit or params):  # nothing to fit, nothing to score with: no need to read
             return
-        partner_ids, x, t_x, age, mean_value = np.array(rows, dtype=float).T
+        cr.execute(
+            SQL(
+                OBSERVATIONS,
+                today=fields.Date.context_today(self),
+                company_id=company.id,
+                population=self._population(ids),
+            )
+        )
+        observed = np.array(cr.fetchall(), dtype=float).reshape(-1, 5).T
+        if fit:
+            params = self._fit_predictions(company, *observed[1:])
+        if not params or not observed.shape[1]:
+            return
+        partner_ids, x, t_x, age, mean_value = observed
         purchases = clv_model.BgNbdParams(**params["purchases"])
         spend = clv_model.GammaGammaParams(**params["spend"])
         probability = clv_model.probability_alive(purchases, x, t_x, age)
         orders = clv_model.expected_purchases(purchases, PREDICTION_DAYS, x, t_x, age)
-        order_value = clv_model.expected_average_spend(
+        revenue = orders * clv_model.expected_average_spend(
             spend, x, np.maximum(np.nan_to_num(mean_value), 0.0)
         )
-        lost_on = [None] * len(rows)
+        lost_age = np.full_like(x, np.nan)
         if company.lifecycle_lost_rule == "probability":
-            lost_on = self._lost_on(purchases, company, x, t_x, age, today)
-
-        def number(value):
-            return None if not np.isfinite(value) else float(value)
-
+            lost_age = self._lost_age(purchases, company.lifecycle_lost_probability / 100, x, t_x)
+        columns = np.column_stack([partner_ids, probability, orders, revenue, lost_age])
         self._copy(
             cr,
             "clc_prediction",
+            ("partner_id", "predicted_probability", "predicted_orders", "predicted_revenue",
+             "lost_age"),
             (
-                "partner_id",
-                "predicted_probability",
-                "predicted_orders",
-                "predicted_revenue",
-                "lost_on",
+                (int(row[0]), *(float(value) if np.isfinite(value) else None for value in row[1:]))
+                for row in columns
             ),
-            (
-                (int(pid), number(p), number(n), number(n * v), day)
-                for pid, p, n, v, day in zip(
-                    partner_ids, probability, orders, order_value, lost_on, strict=True
-                )
-            ),
-        )
+        )  # fmt: skip
 
     @staticmethod
-    def _lost_on(purchases, company, x, t_x, age, today):
-        """The day each repeat customer's probability of still buying falls below the lost
-        threshold (None for one-time buyers: the model keeps them at 1, the interval rule
-        judges them). From P(alive) = 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x))
-        ** (r + x)) solved for T."""
-        threshold = company.lifecycle_lost_probability / 100
+    def _lost_age(purchases, threshold, x, t_x):
+        """The age in days at which each repeat customer's probability of still buying falls
+        below the threshold (NaN for one-time buyers: the model keeps them at 1, the interval
+        rule judges them). P(alive) = 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x))
+        ** (r + x)) solved for T; the classification turns it into a day."""
         r, alpha, a, b = purchases.r, purchases.alpha, purchases.a, purchases.b
         with np.errstate(divide="ignore", invalid="ignore"):
             odds = (1 / threshold - 1) * (b + x - 1) / a
             lost_age = (alpha + t_x) * odds ** (1 / (r + x)) - alpha
-        first = [today - timedelta(days=int(days)) for days in age]
-        return [
-            first_day + timedelta(days=int(np.ceil(days)))
-            if repeat > 0 and np.isfinite(days)
-            else None
-            for first_day, days, repeat in zip(first, lost_age, x, strict=True)
-        ]
+        return np.where(x > 0, lost_age, np.nan)
 
-    def _fit_predictions(self, company, rows):
+    def _fit_predictions(self, company, x, t_x, age, mean_value):
         """Fit the purchase (BG/NBD) and spend (Gamma-Gamma) models on these observations when
         the history is long enough; store the parameters and why nothing is predicted on the
         company. A fit that does not converge keeps the previous parameters. Returns the
         parameters to predict with, or None."""
-        repeat = sum(1 for row in rows if row[1] > 0)
-        months = max((row[3] for row in rows), default=0) / DAYS_PER_MONTH
+        customers, repeat = len(x), int(np.count_nonzero(x))
+        months = (age.max() if customers else 0) / DAYS_PER_MONTH
         needs = {
             "customers": company.lifecycle_prediction_min_customers,
             "repeat": company.lifecycle_prediction_min_repeat,
@@ -861,19 +851,18 @@ class CustomerLifecycleEngine(models.AbstractModel):
         }
         previous = company.lifecycle_prediction_params or None
         params, status = previous, ""
-        if len(rows) < needs["customers"] or repeat < needs["repeat"] or months < needs["months"]:
+        if customers < needs["customers"] or repeat < needs["repeat"] or months < needs["months"]:
             params = None
             status = self.env._(
                 "Nothing is predicted until the company has %(customers)s customers with orders, "
                 "%(repeat)s of them repeat customers, and %(months)s months of orders; it has "
                 "%(have_customers)s, %(have_repeat)s and %(have_months)s.",
                 **needs,
-                have_customers=len(rows),
+                have_customers=customers,
                 have_repeat=repeat,
                 have_months=int(months),
             )
         else:
-            _ids, x, t_x, age, mean_value = np.array(rows, dtype=float).T
             purchases = clv_model.fit_bgnbd(x, t_x, age)
             spend = clv_model.fit_gamma_gamma(x, np.nan_to_num(mean_value))
             if purchases.converged and spend.converged:
@@ -883,7 +872,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
                     },
                     "spend": {name: float(value) for name, value in vars(spend.params).items()},
                     "log_likelihood": float(purchases.log_likelihood),
-                    "customers": len(rows),
+                    "customers": customers,
                     "fitted_on": fields.Date.to_string(fields.Date.context_today(self)),
                 }
             else:
