@@ -1,6 +1,8 @@
 """Shared fixtures of the Odoo test suite: users with the rights the product gives them, and
 customers with sale orders placed on given days."""
 
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo import Command
@@ -74,10 +76,36 @@ class LifecycleCase(TransactionCase):
         return order
 
     def nightly_run(self, when):
-        """The scheduled action, run as the scheduler runs it, on day `when`."""
-        with freeze_time(when), self.enter_registry_test_mode():
-            self.env.ref("customer_lifecycle.ir_cron_lifecycle_recompute").method_direct_trigger()
+        """The scheduled action, run as the scheduler runs it, on day `when`; fails the test when
+        the run crashed or did not run. Returns what the run reports: the counts of rows written
+        ("rows") and stage moves ("stages"), customers aggregated, and whether it was full.
+
+        Odoo 19's scheduler logs a crashing job and returns: method_direct_trigger then answers
+        an error action instead of True, and the cron counts a failure. Both are checked, and
+        the engine's own return value is kept on the way through (the real method runs)."""
+        cron = self.env.ref("customer_lifecycle.ir_cron_lifecycle_recompute")
+        engine_class = type(self.engine)
+        real_recompute_all = engine_class._recompute_all
+        reports = []
+
+        def recompute_all(engine, *args, **kwargs):
+            reports.append(real_recompute_all(engine, *args, **kwargs))
+            return reports[-1]
+
+        with (
+            freeze_time(when),
+            self.enter_registry_test_mode(),
+            patch.object(engine_class, "_recompute_all", recompute_all),
+        ):
+            outcome = cron.method_direct_trigger()
         self.env.invalidate_all()
+        if outcome is not True:
+            data = outcome.get("params", {}).get("data", {})  # the traceback of what crashed
+            self.fail(f"the nightly run of {when} crashed:\n{data.get('debug', outcome)}")
+        self.assertEqual(cron.failure_count, 0, f"the nightly run of {when} counted a failure")
+        self.assertEqual(len(reports), 1, f"the nightly run of {when} ran {len(reports)} times")
+        self.assertTrue(reports[0], f"the nightly run of {when} found the lock taken")
+        return reports[0]
 
     def history(self, partner):
         return self.env["customer.lifecycle.history"].search(
