@@ -9,7 +9,7 @@ override LANG := C.UTF-8
 endif
 export RESET HTTP_PORT DEMO_DB DEMO_LANG ODOO_SRC KEEP_DB SIZE RUNS
 
-.PHONY: demo test stop lint shell venv wheel bench screenshot pot clean
+.PHONY: demo test stop lint shell venv wheel bench screenshot pot clean mutation
 
 demo:  ## database lifecycle_demo with demo data, served on http://127.0.0.1:8069 (LANG=it_IT|pl_PL)
 	@bash .ci/demo.sh
@@ -40,6 +40,9 @@ bench:  ## time the engine on synthetic data: SIZE=S|L|SL (default SL), RUNS=3
 
 screenshot:  ## docs/lifecycle-funnel.png from the demo database (run make demo once first)
 	@bash .ci/screenshot.sh
+
+mutation:  ## mutation testing of customer_lifecycle/tools/ against the standalone tests (score >= 80 %)
+	@bash .ci/mutation.sh
 
 pot: venv  ## regenerate customer_lifecycle/i18n/customer_lifecycle.pot from a fresh install
 	@bash .ci/pot.sh

@@ -173,6 +173,8 @@ def test_stage_defaults_are_factor_three_minimum_180_and_three_referrals(rules):
     assert rules.stage_for(order_count=1, converted_referrals=3) == "fan"
     assert rules.stage_for(order_count=1, converted_referrals=2) == "buyer"
     assert rules.stage_for(order_count=0) == "potential"
+    # by default a customer has converted nobody: one referral needed is not yet reached
+    assert rules.stage_for(order_count=1, fan_referrals=1) == "buyer"
 
 
 def test_stage_boundaries(rules):
@@ -204,6 +206,15 @@ def test_value_class_cut_offs_are_strict_at_exactly_80_and_95_percent(rules):
     # negative and zero revenue are C and do not count in the total
     assert rules.value_classes([-50, 10, 0, 40]) == ["C", "B", "C", "A"]
     assert rules.value_classes([-5]) == ["C"]
+    # small amounts count like large ones (cents, a sample sold for 0.50)
+    assert rules.value_classes([0.5, 0.5]) == ["A", "A"]
+    assert rules.value_classes([1, 1]) == ["A", "A"]
+    # a refund (negative revenue) is not in the total: 20.2 comes after 79.8 % of 100
+    assert rules.value_classes([79.8, 20.2, -0.5]) == ["A", "A", "C"]
+    # the share is a percentage: 79.5 % done before the second customer
+    assert rules.value_classes([79.5, 20.5]) == ["A", "A"]
+    # refunds are C even when the cut-off for B is 100 %
+    assert rules.value_classes([10, -0.5, -0.5], 80, 100) == ["A", "C", "C"]
 
 
 @pytest.mark.parametrize(
