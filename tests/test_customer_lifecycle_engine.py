@@ -1,3 +1,4 @@
+import sys
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -210,14 +211,15 @@ class TestLifecycleValues(LifecycleCase):
 
     def test_the_nightly_playbook_does_not_send_one_message_per_activity(self):
         marco = self.Partner.create({"name": "Marco Rossi", "user_id": self.salesperson.id})
-        self.order(marco, "2025-01-10")  # buyer at once; its activity is announced
         notifications = [
             ("model", "=", "res.partner"),
             ("res_id", "=", marco.id),
             ("message_type", "=", "user_notification"),
         ]
+        assigned = self.env["mail.message"].search_count(notifications)  # "you are assigned"
+        self.order(marco, "2025-01-10")  # buyer at once; its activity is announced
         announced = self.env["mail.message"].search_count(notifications)
-        self.assertTrue(announced, "a move in the day announces its activity")
+        self.assertEqual(announced - assigned, 1, "a move in the day announces its activity")
         self.nightly_run("2026-06-30")
         self.assertEqual(marco.lifecycle_stage_id.code, "lost")
         win_back = self.env["mail.activity"].search(
@@ -391,24 +393,28 @@ class TestLifecycleNightlyRun(LifecycleCase):
     def test_the_nightly_run_reads_through_the_read_only_cursor(self):
         """In test mode a read-only cursor is a read-only transaction, as on a replica: the
         aggregation must ask for one and must not write through it."""
-        readonly_flags = []
+        readonly_callers = []  # which engine method opened each read-only cursor
         with freeze_time("2026-06-30"), self.enter_registry_test_mode():
             test_mode_cursor = self.registry.cursor
 
             def watched_cursor(readonly=False):
-                readonly_flags.append(readonly)
+                if readonly:
+                    readonly_callers.append(sys._getframe(1).f_code.co_name)
                 return test_mode_cursor(readonly=readonly)
 
             with patch.object(self.registry, "cursor", watched_cursor):
                 with self.registry.cursor() as cr:
                     self.engine.with_env(self.env(cr=cr))._recompute_all()
         self.env.invalidate_all()
-        self.assertIn(True, readonly_flags, "the aggregation asked for a read-only cursor")
-        self.assertTrue(self.customers[9].rfm_segment, "and the run completed")
+        self.assertIn("_aggregate_from_replica", readonly_callers, "the aggregation asked")
+        # and the run completed: the most recent, most frequent, biggest spender is a champion
+        self.assertEqual(self.customers[9].rfm_segment, "champions")
 
     def test_the_median_interval_of_repeat_customers_is_kept_for_the_day(self):
         self.nightly_run("2026-06-30")
-        self.assertGreater(self.company.lifecycle_median_interval, 0)
+        # the repeat customers' own means, (last - first) / (orders - 1), are 31, 29.5, 30, 30,
+        # 24 (customer 5: 2026-01-15 to 05-15 over 5 gaps), 20, 17.1, 15 and 13.3: median 24
+        self.assertEqual(self.company.lifecycle_median_interval, 24.0)
         newcomer = self.Partner.create({"name": "Newcomer"})
         self.order(newcomer, "2026-06-30")
         self.assertEqual(
@@ -422,7 +428,7 @@ class TestLifecycleSettings(LifecycleCase):
     def test_recompute_now_is_for_lifecycle_administrators(self):
         cron = self.env.ref("customer_lifecycle.ir_cron_lifecycle_recompute")
         Settings = self.env["res.config.settings"]
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "Only lifecycle administrators can start"):
             Settings.with_user(self.salesperson).action_lifecycle_recompute_now()
         action = Settings.with_user(self.sales_manager).action_lifecycle_recompute_now()
         self.assertEqual(action["tag"], "display_notification")

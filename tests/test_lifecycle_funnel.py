@@ -68,12 +68,14 @@ class TestLifecycleFunnel(LifecycleCase):
         self.assertNotIn(self.company.partner_id, shown)
 
     def test_every_stage_is_a_column_even_when_empty_with_lost_folded(self):
+        other = self.Partner.create({"name": "Caffe Nero"})
+        self.order(other, "2026-01-15", amount=250.0)  # a buyer with 250 in 12 months
         groups = (
             self.env["res.partner"]
             .with_user(self.salesperson)
             .with_context(read_group_expand=True)  # what the kanban view asks
             .web_read_group(
-                [("id", "=", self.buyer.id)],
+                [("id", "in", (self.buyer | other).ids)],
                 ["lifecycle_stage_id"],
                 ["lifecycle_revenue_12m:sum"],
                 auto_unfold=True,
@@ -86,8 +88,12 @@ class TestLifecycleFunnel(LifecycleCase):
             self.Stage.search([]).ids,
         )
         counts = {group["lifecycle_stage_id"][0]: group["__count"] for group in groups}
-        self.assertEqual(counts[self.stage("buyer").id], 1)
+        self.assertEqual(counts[self.stage("buyer").id], 2)
         self.assertEqual(counts[self.stage("customer").id], 0)
+        # the column header sums the 12-month revenue of its cards: 0 + 250
+        revenue = {g["lifecycle_stage_id"][0]: g["lifecycle_revenue_12m:sum"] for g in groups}
+        self.assertEqual(revenue[self.stage("buyer").id], 250.0)
+        self.assertEqual(revenue[self.stage("customer").id], 0.0)
         opened = ["__records" in group for group in groups]
         self.assertEqual(opened, [True] * 6 + [False], "only Lost is folded")
 

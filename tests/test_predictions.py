@@ -128,3 +128,52 @@ class TestPredictions(LifecycleCase):
             ):
                 Settings.create(values).execute()
             self.env.invalidate_all()
+
+    def test_predicted_revenue_is_expected_orders_times_expected_spend(self):
+        """Each customer's figures from the stored fit and its own history, in days: x repeat
+        orders, t_x its age at the last one, T its age today, its mean order value."""
+        self.enough_history()
+        self.nightly_run(RUN_DAY)
+        params = self.company.lifecycle_prediction_params
+        purchases = clv_model.BgNbdParams(**params["purchases"])
+        spend = clv_model.GammaGammaParams(**params["spend"])
+        today = date.fromisoformat(RUN_DAY)
+        for name in ("Regular 0", "Regular 5", "Twice 2", "Once 3"):
+            person = self.people[name]
+            first, last = person.lifecycle_first_order_date, person.lifecycle_last_order_date
+            x, t_x = person.lifecycle_order_count - 1, (last - first).days
+            age = (today - first).days
+            mean = person.lifecycle_revenue_total / person.lifecycle_order_count
+            orders = clv_model.expected_purchases(purchases, 365, x, t_x, age)[0]
+            value = clv_model.expected_average_spend(spend, x, mean)[0]
+            alive = clv_model.probability_alive(purchases, x, t_x, age)[0]
+            with self.subTest(name=name):
+                self.assertAlmostEqual(person.lifecycle_expected_orders_12m, orders, delta=0.05)
+                self.assertAlmostEqual(
+                    person.lifecycle_predicted_revenue_12m, orders * value, delta=0.5
+                )
+                if x:
+                    self.assertAlmostEqual(person.lifecycle_probability_active, alive, delta=0.005)
+
+    def test_no_fit_yet_is_retried_by_the_next_daily_run(self):
+        first = self.nightly_run(RUN_DAY)
+        self.assertTrue(first["full"])
+        self.assertFalse(self.company.lifecycle_prediction_params, "not enough history")
+        self.enough_history()
+        daily = self.nightly_run("2026-07-01")
+        self.assertFalse(daily["full"])
+        self.assertEqual(self.company.lifecycle_prediction_params["customers"], 20)
+        self.assertTrue(self.people["Regular 0"].lifecycle_expected_orders_12m)
+
+    def test_an_order_is_scored_at_once_with_the_last_fit(self):
+        self.enough_history()
+        self.nightly_run(RUN_DAY)
+        params = dict(self.company.lifecycle_prediction_params)
+        once = self.people["Once 0"]  # first order 2025-08-10
+        self.assertEqual(once.lifecycle_probability_active, 1.0)
+        self.order(once, RUN_DAY, amount=120.0)
+        purchases = clv_model.BgNbdParams(**params["purchases"])
+        # now 1 repeat order at 324 days of age, today
+        alive = clv_model.probability_alive(purchases, 1, 324, 324)[0]
+        self.assertAlmostEqual(once.lifecycle_probability_active, alive, delta=0.005)
+        self.assertEqual(self.company.lifecycle_prediction_params, params, "no new fit")

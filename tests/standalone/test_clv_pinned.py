@@ -2,6 +2,7 @@
 no revenue, the edge of the parameter space and its homogeneous limit, the optimiser's
 tolerance."""
 
+import dataclasses
 import importlib.util
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from .conftest import load_addon_module
+from .test_clv_model import simulate_bgnbd
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +31,9 @@ def test_a_repeat_customer_with_zero_revenue_leaves_the_spend_fit_finite(clv):
     frequency = [1, 2, 3, 4, 2, 5, 1, 3]
     spend = [20.0, 35.0, 18.0, 60.0, 25.0, 41.0, 12.0, 30.0]
     without = clv.fit_gamma_gamma(frequency, spend)
-    # the same customers and one more who ordered three times for nothing (free samples)
-    with_free = clv.fit_gamma_gamma([*frequency, 3], [*spend, 0.0])
+    # the same customers, one more who ordered three times for nothing (free samples), and a
+    # one-time buyer, who has no repeat order to measure
+    with_free = clv.fit_gamma_gamma([*frequency, 3, 0], [*spend, 0.0, 500.0])
     assert with_free.converged and without.converged
     assert np.isfinite(with_free.log_likelihood)
     assert with_free.params == without.params
@@ -87,6 +90,38 @@ def test_the_data_scale_divides_a_scale_parameter_before_the_edge_check(clv):
     )
     assert fit.converged  # 5e7 / 100 = 5e5 < 1e6
     assert clv.IDENTIFIABLE == (1e-6, 1e6)
+
+
+def test_an_objective_that_is_never_finite_is_not_converged(clv):
+    def nowhere(log_params):
+        return np.inf, np.zeros(3)
+
+    fit = clv._maximise(nowhere, [1.0, 1.0, 1.0], 5.0, clv.GammaGammaParams, [1.0, 1.0, 1.0])
+    assert (fit.converged, fit.message) == (False, "parameters or log-likelihood not finite")
+
+
+def test_a_bgnbd_fit_at_the_homogeneous_dropout_limit_is_kept(clv):
+    """Everyone drops out with the same probability 0.25 (Beta(1e5, 3e5)): a and b run off to
+    infinity together, their share stays 1/4, and the fit is usable."""
+    rng = np.random.default_rng(1)
+    frequency, recency, age = simulate_bgnbd(rng, 1500, 1.0, 30.0, 1e5, 3e5, 200, 400)
+    fit = clv.fit_bgnbd(frequency, recency, age)
+    assert fit.converged, fit.message
+    params = fit.params
+    assert params.a + params.b > 1e6
+    assert params.a / (params.a + params.b) == pytest.approx(0.25, abs=0.02)
+    assert (params.r, params.alpha) == pytest.approx((1.0, 30.0), rel=0.1)
+
+
+def test_parameters_and_fits_cannot_be_changed(clv):
+    for value in (
+        clv.BgNbdParams(1.0, 2.0, 3.0, 4.0),
+        clv.GammaGammaParams(1.0, 2.0, 3.0),
+        clv.Fit(None, 0.0, False, ""),
+    ):
+        field = dataclasses.fields(value)[0].name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, field, 9.0)
 
 
 def test_the_cdnow_fit_is_the_optimum_to_the_tolerance(clv):
