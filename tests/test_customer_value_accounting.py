@@ -152,6 +152,30 @@ class TestPaymentBehaviour(LifecycleCase):
             self.behaviour(), [{"paid_invoice_count": 1, "overdue_amount": 0.0, "days_to_pay": 6.0}]
         )
 
+    def test_only_invoices_paid_in_the_last_24_months_count(self):
+        old = self.invoice("2023-06-01", "2023-07-01", 1000.0)
+        self.pay(old, "2023-07-21", 1000.0)  # 20 days late, 32 months before the run
+        inside = self.invoice("2024-03-01", "2024-03-05", 1000.0)
+        self.pay(inside, "2024-03-15", 1000.0)  # 10 days late, 23.5 months before
+        recent = self.invoice("2026-01-01", "2026-01-31", 500.0)
+        self.pay(recent, "2026-01-31", 500.0)  # on the day
+        self.nightly_run("2026-03-01")
+        # (1,000 x 10 + 500 x 0) / 1,500; one of the two late
+        self.assertRecordValues(
+            self.behaviour(),
+            [{"paid_invoice_count": 2, "days_to_pay": 6.7, "late_share": 50.0}],
+        )
+
+    def test_an_installment_falling_due_is_picked_up_by_a_daily_run(self):
+        self.invoice("2026-01-05", "2026-02-03", 800.0)
+        self.assertTrue(self.nightly_run("2026-02-01")["full"])
+        self.assertFalse(self.behaviour(), "nothing paid, nothing due yet")
+        daily = self.nightly_run("2026-02-05")
+        self.assertFalse(daily["full"])
+        self.assertRecordValues(
+            self.behaviour(), [{"overdue_amount": 800.0, "overdue_since": date(2026, 2, 3)}]
+        )
+
     def test_the_accountant_sees_the_figures_on_the_invoice_not_the_funnel_actions(self):
         self.order(self.customer, "2026-01-02", amount=1000.0)
         self.order(self.customer, "2026-01-20", amount=500.0)
@@ -289,7 +313,12 @@ class TestCustomerValueAnalysis(LifecycleCase):
         self.assertEqual(summary["largest_name"], "Bar 10")
         # the search narrows it: the five smallest
         summary = self.Report.get_concentration([("partner_id", "in", customers[:5].ids)])
-        self.assertEqual(summary["top_fifth_share"], round(100 * 500 / 1500, 1))
+        self.assertEqual(summary["top_fifth_share"], 33.3)  # 500 / 1,500
+        # seven customers: the top fifth is 2 of them (rounded up), 1,300 / 2,800
+        summary = self.Report.get_concentration([("partner_id", "in", customers[:7].ids)])
+        self.assertEqual(summary["top_fifth_count"], 2)
+        self.assertEqual(summary["top_fifth_share"], 46.4)
+        self.assertEqual(summary["largest_share"], 25.0)  # 700 / 2,800
 
     def test_the_analysis_totals_equal_the_customers_stored_figures(self):
         customers = self.Partner.create([{"name": f"Hotel {n}"} for n in range(4)])
@@ -313,6 +342,9 @@ class TestCustomerValueAnalysis(LifecycleCase):
             ],
         )
         self.assertEqual(totals[0], sum(300.0 + n + 200.0 * n + 1 for n in range(4)))
+        # known values, not only the stored ones: 12 months back from 2026-03-01 holds the
+        # February orders (1 + 201 + 401 + 601); margin is each order less its cost of 60
+        self.assertEqual(list(totals[1:]), [1204.0, 2410.0 - 8 * 60.0, 4])
         row = self.Report.search([("partner_id", "=", customers[0].id)])
         self.assertEqual(row.cancel_rate, customers[0].lifecycle_cancel_rate)
         self.assertEqual(row.lifecycle_stage_id, customers[0].lifecycle_stage_id)
