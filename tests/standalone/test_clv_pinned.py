@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from .conftest import load_addon_module
-from .test_clv_model import simulate_bgnbd
+from .test_clv_model import simulate_bgnbd, simulate_spend
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +71,8 @@ def quadratic(target):
         ((2.0, 1.0, 1e8), (1, 2), False, "a parameter ran off to 0 or infinity"),
         ((2.0, 1e12, 2e7), (1, 2), True, "Optimization terminated successfully."),
         ((2.0, 1e12, 2e7), (0, 2), False, "a parameter ran off to 0 or infinity"),
+        # the pair is judged by its sum: 1e5 + 5e6 is past the edge, at a share of 2 %
+        ((2.0, 1e5, 5e6), (1, 2), True, "Optimization terminated successfully."),
     ],
 )
 def test_the_edge_of_the_parameter_space_and_the_homogeneous_limit(
@@ -111,6 +113,30 @@ def test_a_bgnbd_fit_at_the_homogeneous_dropout_limit_is_kept(clv):
     assert params.a + params.b > 1e6
     assert params.a / (params.a + params.b) == pytest.approx(0.25, abs=0.02)
     assert (params.r, params.alpha) == pytest.approx((1.0, 30.0), rel=0.1)
+
+
+def test_a_spend_fit_at_the_homogeneous_limit_is_kept_in_any_currency_unit(clv):
+    """Everyone's order values share one scale nu (q and gamma run off together, q / gamma =
+    25), in a unit where orders are worth about 0.16: the fit is usable, and the same spend in
+    hundredths of that unit only divides gamma by 100."""
+    rng = np.random.default_rng(1)
+    frequency = rng.integers(1, 10, 1500).astype(float)
+    spend = simulate_spend(rng, frequency, 4.0, 1e6, 1e6 / 25)
+    fit = clv.fit_gamma_gamma(frequency, spend)
+    assert fit.converged, fit.message
+    assert fit.params.q > 1e6
+    assert (fit.params.p, fit.params.q / fit.params.gamma) == pytest.approx((4.0, 25.0), rel=0.05)
+    rng = np.random.default_rng(2)
+    frequency = rng.integers(1, 10, 1500).astype(float)
+    spend = simulate_spend(rng, frequency, 4.0, 1e6, 1e6 / 25)
+    units, hundredths = (
+        clv.fit_gamma_gamma(frequency, spend),
+        clv.fit_gamma_gamma(frequency, spend / 100),
+    )
+    assert units.converged and hundredths.converged
+    assert (hundredths.params.p, hundredths.params.q, hundredths.params.gamma) == pytest.approx(
+        (units.params.p, units.params.q, units.params.gamma / 100), rel=1e-4
+    )
 
 
 def test_parameters_and_fits_cannot_be_changed(clv):
