@@ -177,3 +177,24 @@ class TestPredictions(LifecycleCase):
         alive = clv_model.probability_alive(purchases, 1, 324, 324)[0]
         self.assertAlmostEqual(once.lifecycle_probability_active, alive, delta=0.005)
         self.assertEqual(self.company.lifecycle_prediction_params, params, "no new fit")
+
+    def test_a_fit_at_the_homogeneous_limit_is_kept_and_scores(self):
+        """a and b run off together (everyone drops out with probability 1/4): the model
+        accepts the fit, and so must the engine, which then scores with its closed form."""
+        self.enough_history()
+        limit = clv_model.BgNbdParams(r=1.0, alpha=30.0, a=2e6, b=6e6)
+        homogeneous = clv_model.Fit(limit, -1234.5, True, "precision loss")
+        with patch.object(clv_model, "fit_bgnbd", return_value=homogeneous):
+            self.nightly_run(RUN_DAY)
+        self.assertFalse(self.company.lifecycle_prediction_status)
+        self.assertEqual(
+            self.company.lifecycle_prediction_params["purchases"],
+            {"r": 1.0, "alpha": 30.0, "a": 2e6, "b": 6e6},
+        )
+        regular = self.people["Regular 0"]
+        first, last = regular.lifecycle_first_order_date, regular.lifecycle_last_order_date
+        x, t_x = regular.lifecycle_order_count - 1, (last - first).days
+        age = (date.fromisoformat(RUN_DAY) - first).days
+        orders = clv_model.expected_purchases(limit, 365, x, t_x, age)[0]
+        self.assertTrue(0 < orders < 100)
+        self.assertAlmostEqual(regular.lifecycle_expected_orders_12m, orders, delta=0.05)
