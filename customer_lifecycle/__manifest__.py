@@ -19,6 +19,7 @@
     "data": [
         "security/res_groups.xml",
         "security/ir.model.access.csv",
+        "security/ir_rules.xml",
         "data/mail_activity_type_data.xml",
         "data/lifecycle_stage_data.xml",
         "data/customer_lifecycle_lost_reason_data.xml",

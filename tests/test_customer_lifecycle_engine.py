@@ -116,9 +116,7 @@ class TestLifecycleStages(LifecycleCase):
         luca = self.Partner.create({"name": "Luca Conti"})
         with self.assertRaisesRegex(UserError, "needs a reason"):
             luca.lifecycle_stage_id = self.stage("lost")
-        luca.with_context(lifecycle_reason="Went to a competitor").lifecycle_stage_id = self.stage(
-            "lost"
-        )
+        luca._lifecycle_move(self.stage("lost"), reason="Went to a competitor")
         self.assertEqual(self.history(luca)[-1].reason, "Went to a competitor")
 
     def test_a_company_and_its_contacts_are_one_customer(self):
@@ -399,7 +397,8 @@ class TestLifecycleNightlyRun(LifecycleCase):
 
             def watched_cursor(readonly=False):
                 if readonly:
-                    readonly_callers.append(sys._getframe(1).f_code.co_name)
+                    # the engine's reader, _read_elsewhere, and the phase that called it
+                    readonly_callers.append(sys._getframe(2).f_code.co_name)
                 return test_mode_cursor(readonly=readonly)
 
             with patch.object(self.registry, "cursor", watched_cursor):

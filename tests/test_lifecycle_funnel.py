@@ -17,8 +17,8 @@ class TestLifecycleFunnel(LifecycleCase):
         super().setUpClass()
         cls.action = cls.env.ref("customer_lifecycle.res_partner_action_lifecycle_funnel")
         cls.buyer = cls.Partner.create({"name": "Bottega Verdi", "is_company": True})
-        cls.buyer.with_context(lifecycle_trigger="order").lifecycle_stage_id = cls.env.ref(
-            "customer_lifecycle.stage_buyer"
+        cls.buyer._lifecycle_move(
+            cls.env.ref("customer_lifecycle.stage_buyer"), trigger="order", automatic=True
         )
         cls.reason = cls.env.ref("customer_lifecycle.lost_reason_competitor")
 
@@ -102,7 +102,9 @@ class TestLifecycleFunnel(LifecycleCase):
         self.assertFalse(self.salesperson.has_group("base.group_partner_manager"))
         with self.assertRaises(AccessError):
             buyer.name = "Renamed"
-        buyer.lifecycle_stage_id = self.stage("customer")
+        with self.assertRaises(AccessError):  # the stage is a field like the others
+            buyer.lifecycle_stage_id = self.stage("customer")
+        self.assertTrue(buyer.action_lifecycle_set_stage(self.stage("customer").id))
         self.env.cr.precommit.run()  # the chatter's tracking is posted at commit
         self.assertEqual(self.buyer.lifecycle_stage_id, self.stage("customer"))
         self.assertTrue(self.buyer.lifecycle_stage_manual)
@@ -127,7 +129,9 @@ class TestLifecycleFunnel(LifecycleCase):
             }
         )
         with self.assertRaises(AccessError):
-            self.buyer.with_user(self.salesperson).lifecycle_stage_id = self.stage("customer")
+            self.buyer.with_user(self.salesperson).action_lifecycle_set_stage(
+                self.stage("customer").id
+            )
 
     def test_the_statusbar_writes_history_and_tracks_the_time_in_stage(self):
         with Form(self.buyer.with_user(self.sales_manager)) as form:
@@ -146,7 +150,12 @@ class TestLifecycleFunnel(LifecycleCase):
 
     def test_moving_to_lost_needs_a_reason_and_the_dialog_asks_for_it(self):
         with self.assertRaisesRegex(UserError, "needs a reason"):
-            self.buyer.with_user(self.salesperson).lifecycle_stage_id = self.stage("lost")
+            self.buyer.lifecycle_stage_id = self.stage("lost")
+        dialog = self.buyer.with_user(self.salesperson).action_lifecycle_set_stage(
+            self.stage("lost").id
+        )
+        self.assertEqual(dialog["res_model"], "customer.lifecycle.lost")
+        self.assertEqual(self.buyer.lifecycle_stage_id, self.stage("buyer"), "not moved yet")
         Lost = self.env["customer.lifecycle.lost"].with_user(self.salesperson)
         form = Form(Lost.with_context(default_partner_ids=self.buyer.ids))
         with self.assertRaisesRegex(AssertionError, "lost_reason_id"):
@@ -162,13 +171,9 @@ class TestLifecycleFunnel(LifecycleCase):
         self.assertEqual(move.user_id, self.salesperson)
 
     def test_the_lost_reason_goes_when_the_customer_leaves_lost(self):
-        self.buyer.with_context(
-            lifecycle_lost_reason_id=self.reason.id
-        ).lifecycle_stage_id = self.stage("lost")
+        self.buyer._lifecycle_move(self.stage("lost"), lost_reason=self.reason)
         self.assertEqual(self.buyer.lifecycle_lost_reason_id, self.reason)
-        self.buyer.with_context(lifecycle_trigger="order").lifecycle_stage_id = self.stage(
-            "customer"
-        )
+        self.buyer._lifecycle_move(self.stage("customer"), trigger="order", automatic=True)
         self.assertFalse(self.buyer.lifecycle_lost_reason_id)
         self.assertTrue(self.buyer.lifecycle_history_ids[0].won_back)
 
@@ -186,7 +191,7 @@ class TestLifecycleFunnel(LifecycleCase):
 
     def test_moving_a_customer_already_in_the_stage_changes_nothing(self):
         lost = self.Partner.create({"name": "Trattoria Chiusa"})
-        lost.with_context(lifecycle_trigger="schedule").lifecycle_stage_id = self.stage("lost")
+        lost._lifecycle_move(self.stage("lost"), trigger="schedule", automatic=True)
         entered, history = lost.lifecycle_stage_date, lost.lifecycle_history_ids
         wizard = (
             self.env["customer.lifecycle.lost"]

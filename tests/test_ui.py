@@ -20,7 +20,7 @@ class TestLifecycleUi(HttpCase):
             password="clc_tour_salesperson",
             groups="sales_team.group_sale_salesman",
         )
-        Partner = self.env["res.partner"].with_context(lifecycle_trigger="order")
+        Partner = self.env["res.partner"]
         buyer = self.env.ref("customer_lifecycle.stage_buyer")
         one, two = Partner.create(
             [
@@ -28,7 +28,7 @@ class TestLifecycleUi(HttpCase):
                 {"name": "Tour Buyer Two", "is_company": True, "user_id": salesperson.id},
             ]
         )
-        (one | two).lifecycle_stage_id = buyer
+        (one | two)._lifecycle_move(buyer, trigger="order", automatic=True)
         # The first one was lost last year and is back: its move from Lost is this quarter's.
         self.env["customer.lifecycle.history"].create(
             {

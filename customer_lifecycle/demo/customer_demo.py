@@ -191,10 +191,9 @@ class CustomerLifecycleDemo(models.AbstractModel):
         }
         for partner in rng.sample(by_stage["customer"].ids + by_stage["buyer"].ids, 6):
             reason = rng.choice(reasons)
-            self.env["res.partner"].browse(partner).with_user(admin).with_context(
-                lifecycle_lost_reason_id=reason.id,
-                lifecycle_reason=rng.choice(LOST_NOTES),
-            ).lifecycle_stage_id = stages["lost"]
+            self.env["res.partner"].browse(partner).with_user(admin)._lifecycle_move(
+                stages["lost"], reason=rng.choice(LOST_NOTES), lost_reason=reason
+            )
         called = self.env["res.partner"].browse(rng.sample(by_stage["potential"].ids, 3))
         called.with_user(admin).lifecycle_stage_id = stages["prospect"]
 

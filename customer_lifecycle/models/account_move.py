@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools.misc import formatLang
 
+from .res_partner import MONEY
+
 CUSTOMER_DOCUMENTS = ("out_invoice", "out_refund")
 
 
@@ -34,6 +36,7 @@ class AccountMove(models.Model):
         string="Customer Days to Pay",
         digits=(16, 1),
         compute="_compute_lifecycle_figures",
+        groups=MONEY,
         help="How many days after the due date the customer pays this company on average "
         "(weighted by amount, last 24 months; negative: early).",
     )
@@ -41,10 +44,13 @@ class AccountMove(models.Model):
         string="Customer Overdue",
         currency_field="lifecycle_currency_id",
         compute="_compute_lifecycle_figures",
+        groups=MONEY,
         help="What the customer owes this company past due dates, all invoices together.",
     )
     lifecycle_paid_invoice_count = fields.Integer(
-        string="Customer Invoices Paid (24 Months)", compute="_compute_lifecycle_figures"
+        string="Customer Invoices Paid (24 Months)",
+        compute="_compute_lifecycle_figures",
+        groups=MONEY,
     )
 
     @api.depends("commercial_partner_id", "company_id")
@@ -115,13 +121,16 @@ class AccountMove(models.Model):
                     ),
                 )
             )
-        if self.lifecycle_paid_invoice_count:
+        # how the customer pays: for lifecycle and accounting users only (portal customers
+        # read their invoices too)
+        may_see_money = self.env.su or self.env.user.has_groups(MONEY)
+        if may_see_money and self.lifecycle_paid_invoice_count:
             days = self.lifecycle_days_to_pay
             if days > 0:
                 parts.append(self.env._("pays %(days)s days late on average", days=f"{days:.1f}"))
             else:
                 parts.append(self.env._("pays on time"))
-        if self.lifecycle_overdue_amount:
+        if may_see_money and self.lifecycle_overdue_amount:
             parts.append(
                 self.env._(
                     "%(amount)s overdue",

@@ -1050,12 +1050,15 @@ class CustomerLifecycleEngine(models.AbstractModel):
 
     def _write_stage_changes(self, moves, trigger):
         """Real moves go through the ORM: tracking, history, playbook, automation rules."""
-        Partner = self.env["res.partner"].with_context(lifecycle_trigger=trigger)
+        Partner = self.env["res.partner"]
+        Stage = self.env["customer.lifecycle.stage"]
         by_stage = {}
         for partner_id, stage_id in moves:
             by_stage.setdefault(stage_id, []).append(partner_id)
         for stage_id, partner_ids in by_stage.items():
-            Partner.browse(partner_ids).write({"lifecycle_stage_id": stage_id})
+            Partner.browse(partner_ids)._lifecycle_move(
+                Stage.browse(stage_id), trigger=trigger, automatic=True
+            )
         self.env.flush_all()
         return len(moves)
 

@@ -1,7 +1,10 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
+
+from .res_partner import EARLIEST_BIRTHDATE, check_date_texts
 
 KINDS = [
     ("birthday", "Birthday"),
@@ -38,6 +41,32 @@ class CustomerSpecialDate(models.Model):
     kind = fields.Selection(KINDS, required=True, default="birthday")
     name = fields.Char(string="Description", help="What to celebrate, e.g. 'Shop opening'.")
     date = fields.Date(required=True, help="Its day and month recur every year.")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_date_texts(self.env, vals, ["date"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_date_texts(self.env, vals, ["date"])
+        return super().write(vals)
+
+    @api.constrains("date")
+    def _check_date(self):
+        """A day and month that recur (the calendar refuses 31 April at input); the year is
+        the first occurrence, after 1900 and not more than a year ahead."""
+        latest = fields.Date.context_today(self) + timedelta(days=366)
+        for special in self:
+            if not EARLIEST_BIRTHDATE <= special.date <= latest:
+                raise ValidationError(
+                    self.env._(
+                        "The date of %(occasion)s must be between %(earliest)s and %(latest)s.",
+                        occasion=special.display_name,
+                        earliest=EARLIEST_BIRTHDATE.isoformat(),
+                        latest=latest.isoformat(),
+                    )
+                )
 
     @api.depends("kind", "name", "date")
     def _compute_display_name(self):

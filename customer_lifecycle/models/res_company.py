@@ -2,7 +2,13 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..tools.lifecycle_rules import settings_errors
+from ..tools.lifecycle_rules import (
+    MAX_DAYS,
+    MAX_FAN_REFERRALS,
+    MAX_LOST_FACTOR,
+    MAX_MONTHS,
+    settings_errors,
+)
 
 SETTING_FIELDS = (
     "lifecycle_lost_factor",
@@ -126,17 +132,29 @@ class ResCompany(models.Model):
     def _check_lifecycle_settings(self):
         messages = {
             "lost_factor": self.env._(
-                "The lost factor must be greater than 1: a customer is lost only after waiting "
-                "longer than their usual interval between orders."
+                "The lost factor must be greater than 1 and at most %(max)s: a customer is lost "
+                "only after waiting longer than their usual interval between orders.",
+                max=MAX_LOST_FACTOR,
             ),
-            "min_lost_days": self.env._("The minimum days before lost cannot be negative."),
+            "min_lost_days": self.env._(
+                "The minimum days before lost cannot be negative nor more than %(max)s.",
+                max=MAX_DAYS,
+            ),
             "default_interval": self.env._(
-                "The default interval between orders must be at least 1 day."
+                "The default interval between orders must be at least 1 day and at most "
+                "%(max)s days.",
+                max=MAX_DAYS,
             ),
             "fan_referrals": self.env._(
-                "The number of converted referrals that makes a fan must be at least 1."
+                "The number of converted referrals that makes a fan must be at least 1 and at "
+                "most %(max)s.",
+                max=MAX_FAN_REFERRALS,
             ),
-            "rfm_months": self.env._("The RFM window cannot be negative (0 means all time)."),
+            "rfm_months": self.env._(
+                "The RFM window cannot be negative nor longer than %(max)s months (0 means all "
+                "time).",
+                max=MAX_MONTHS,
+            ),
             "class_cutoffs": self.env._(
                 "The value-class cut-offs must be between 0 and 100 with class A below class B "
                 "(for example 80 and 95)."
@@ -152,17 +170,25 @@ class ResCompany(models.Model):
     )
     def _check_lifecycle_profile_settings(self):
         for company in self:
-            if company.lifecycle_consent_months < 1:
+            if not 1 <= company.lifecycle_consent_months <= MAX_MONTHS:
                 raise ValidationError(
-                    self.env._("A consent lasts at least one month (36 is the usual validity).")
+                    self.env._(
+                        "A consent lasts at least one month and at most %(max)s months (36 is "
+                        "the usual validity).",
+                        max=MAX_MONTHS,
+                    )
                 )
             if not 0 <= company.lifecycle_special_date_days <= 60:
                 raise ValidationError(
                     self.env._("Special date reminders come between 0 and 60 days before the date.")
                 )
-            if company.lifecycle_profile_review_months < 1:
+            if not 1 <= company.lifecycle_profile_review_months <= MAX_MONTHS:
                 raise ValidationError(
-                    self.env._("The profile review period must be at least 1 month (12 is usual).")
+                    self.env._(
+                        "The profile review period must be at least 1 month and at most "
+                        "%(max)s months (12 is usual).",
+                        max=MAX_MONTHS,
+                    )
                 )
 
     @api.constrains(
@@ -186,11 +212,13 @@ class ResCompany(models.Model):
                     company.lifecycle_prediction_min_months,
                 )
                 < 1
+                or company.lifecycle_prediction_min_months > MAX_MONTHS
             ):
                 raise ValidationError(
                     self.env._(
                         "The minimum history for predictions must be at least 1 customer, 1 "
-                        "repeat customer and 1 month."
+                        "repeat customer and 1 month (at most %(max)s months).",
+                        max=MAX_MONTHS,
                     )
                 )
 

@@ -47,9 +47,17 @@ class SaleOrder(models.Model):
             self._lifecycle_reevaluate(self.partner_id | before)
         return result
 
-    @staticmethod
-    def _lifecycle_normalize_referral_code(vals):
-        """Keep a typed code as it is printed (7K3M-Q2XD for '7k3m q2xd')."""
+    def _lifecycle_normalize_referral_code(self, vals):
+        """Keep a typed code as it is printed (7K3M-Q2XD for '7k3m q2xd'); refuse what is not
+        text (sent over RPC: a number, a list)."""
+        code = vals.get("lifecycle_referral_code")
+        if code and not isinstance(code, str):
+            raise ValidationError(
+                self.env._(
+                    "A referral code is text: two groups of four letters and digits, like "
+                    "7K3M-Q2XD."
+                )
+            )
         partner_id = referral_code.decode(vals.get("lifecycle_referral_code"))
         if partner_id:
             vals["lifecycle_referral_code"] = referral_code.encode(partner_id)

@@ -192,16 +192,24 @@ def value_classes(revenues, class_a_percent=80.0, class_b_percent=95.0):
 # -- Settings ---------------------------------------------------------------------------------
 
 
+# Upper bounds of the settings: beyond them the date arithmetic (dates up to year 9999,
+# PostgreSQL intervals) overflows, and no business waits that long anyway.
+MAX_LOST_FACTOR = 100
+MAX_DAYS = 3650  # ten years: minimum days before lost, default interval
+MAX_FAN_REFERRALS = 1000
+MAX_MONTHS = 240  # twenty years: RFM window, consent validity, profile review
+
+
 def settings_errors(
     *, lost_factor, min_lost_days, default_interval, fan_referrals, rfm_months, class_a, class_b
 ):
     """The settings that cannot be used, as codes (the Odoo side words the message)."""
     checks = {
-        "lost_factor": lost_factor > 1,
-        "min_lost_days": min_lost_days >= 0,
-        "default_interval": default_interval >= 1,
-        "fan_referrals": fan_referrals >= 1,
-        "rfm_months": rfm_months >= 0,
+        "lost_factor": 1 < lost_factor <= MAX_LOST_FACTOR,
+        "min_lost_days": 0 <= min_lost_days <= MAX_DAYS,
+        "default_interval": 1 <= default_interval <= MAX_DAYS,
+        "fan_referrals": 1 <= fan_referrals <= MAX_FAN_REFERRALS,
+        "rfm_months": 0 <= rfm_months <= MAX_MONTHS,
         "class_cutoffs": 0 < class_a < class_b <= 100,
     }
     return [code for code, ok in checks.items() if not ok]

@@ -25,3 +25,11 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         survivors = partners.exists()
         (survivors | referrers.exists())._lifecycle_after_evidence("manual")
         return result
+
+    def _update_values(self, src_partners, dst_partner):
+        """The survivor's stage is not copied from the merged partners (a stage changes by a
+        move only): the re-evaluation after the merge sets it from everyone's orders. The
+        context key only removes values from the write, so it grants nothing when forged."""
+        return super()._update_values(
+            src_partners, dst_partner.with_context(lifecycle_skip_stage_fields=True)
+        )

@@ -24,9 +24,13 @@ class CustomerLifecycleLost(models.TransientModel):
 
     def action_mark_lost(self):
         self.ensure_one()
-        lost = self.env["customer.lifecycle.stage"].search([("code", "=", "lost")])
-        self.partner_ids.with_context(
-            lifecycle_lost_reason_id=self.lost_reason_id.id,
-            lifecycle_reason=self.note or False,
-        ).write({"lifecycle_stage_id": lost.id})
+        partners = self.partner_ids
+        # like the funnel's moves: lifecycle users, on customers they may read, the move
+        # alone with elevated rights (see res.partner.action_lifecycle_set_stage)
+        partners._lifecycle_check_funnel_user()
+        partners.check_access("read")
+        lost = self.env["customer.lifecycle.stage"].search([("code", "=", "lost")], limit=1)
+        partners.sudo()._lifecycle_move(
+            lost, reason=self.note or None, lost_reason=self.lost_reason_id
+        )
         return {"type": "ir.actions.act_window_close"}
