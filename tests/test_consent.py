@@ -45,18 +45,24 @@ class TestConsent(LifecycleCase):
     def contactable(self, code):
         return self.Partner.search([("lifecycle_contactable_channel_ids.code", "=", code)])
 
-    def test_a_salesperson_records_consent_and_cannot_change_or_delete_it(self):
+    def test_a_salesperson_records_consent_and_nobody_changes_or_deletes_it(self):
         consent = self.record("granted", user=self.salesperson, source="store")
         self.assertEqual(consent.user_id, self.salesperson)
-        with self.assertRaises(AccessError):
-            consent.with_user(self.salesperson).write({"state": "withdrawn"})
-        with self.assertRaises(AccessError):
-            consent.with_user(self.salesperson).unlink()
+        admin = self.env.ref("base.user_admin")
+        for who in (self.salesperson, admin, self.env.ref("base.user_root")):
+            with self.subTest(who=who.login):
+                with self.assertRaises(UserError) as caught:
+                    consent.with_user(who).write({"state": "withdrawn"})
+                self.assertIn("cannot be changed", str(caught.exception))
+                # no access right deletes it; the superuser meets the model's own refusal
+                root = who == self.env.ref("base.user_root")
+                with self.assertRaises(UserError if root else AccessError):
+                    consent.with_user(who).unlink()
+                with self.assertRaises(UserError):
+                    consent.with_user(who).sudo().write({"notice": "Privacy notice v2"})
+        self.assertRecordValues(consent, [{"state": "granted", "notice": False}])
         with self.assertRaises(AccessError):
             self.Consent.with_user(self.employee).search([])
-        admin = self.env.ref("base.user_admin")
-        consent.with_user(admin).write({"notice": "Privacy notice v2"})  # an admin corrects it
-        self.assertEqual(consent.notice, "Privacy notice v2")
 
     def test_the_newest_record_wins_and_no_record_is_unknown(self):
         with freeze_time("2026-01-10"):
@@ -86,15 +92,22 @@ class TestConsent(LifecycleCase):
     def test_removal_from_the_blacklist_records_consent_only_with_a_reason(self):
         self.record("withdrawn")
         Remove = self.env["mail.blacklist.remove"]
-        Remove.create({"email": "giulia.bianchi@example.com"}).action_unblacklist_apply()
+        with self.assertRaises(UserError) as caught:
+            Remove.create({"email": "giulia.bianchi@example.com"}).action_unblacklist_apply()
+        self.assertIn("give a reason", str(caught.exception))
         self.assertEqual(len(self.giulia.lifecycle_consent_ids), 1, "no silent flip")
-        self.record("withdrawn")
+        self.assertTrue(self.giulia.is_blacklisted, "nothing removed")
         Remove.create(
             {"email": "giulia.bianchi@example.com", "reason": "She asked again by phone"}
         ).action_unblacklist_apply()
         newest = self.giulia.lifecycle_consent_ids.sorted("id")[-1]
-        self.assertEqual((newest.state, newest.source), ("granted", "other"))
+        self.assertRecordValues(
+            newest,
+            [{"state": "granted", "source": "other", "lift_reason": "She asked again by phone"}],
+        )
         self.assertIn("She asked again by phone", newest.notice)
+        self.giulia.invalidate_recordset()
+        self.assertFalse(self.giulia.is_blacklisted)
 
     def test_contactable_by_channel_follows_consent_validity_and_address(self):
         with freeze_time("2026-01-10"):

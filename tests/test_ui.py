@@ -122,7 +122,7 @@ class TestLifecycleUi(HttpCase):
         self.assertEqual(self.url_open(f"/{old}").status_code, 404)
         self.assertEqual(self.url_open("/consent/made-up-token-0123456789abcdef").status_code, 404)
 
-    def test_double_opt_in_keeps_email_pending_until_the_link_is_clicked(self):
+    def test_double_opt_in_keeps_email_pending_until_confirm_is_pressed(self):
         self.env.company.lifecycle_consent_double_opt_in = True
         customer = self.env["res.partner"].create({"name": "Anna Lis", "email": "anna@example.com"})
         email = self.env.ref("customer_lifecycle.consent_channel_email")
@@ -135,8 +135,13 @@ class TestLifecycleUi(HttpCase):
         self.assertIn(pending.confirmation_code, mail.body_html)
         path = url.split("/", 3)[3]
         self.assertEqual(self.url_open(f"/{path}/confirm/not-the-code").status_code, 404)
-        response = self.url_open(f"/{path}/confirm/{pending.confirmation_code}")
-        self.assertEqual(response.status_code, 200)
+        # the link shows a Confirm button (a GET confirms nothing: tests/test_consent_page.py)
+        self.start_tour(
+            f"/{path}/confirm/{pending.confirmation_code}",
+            "customer_lifecycle_consent_confirm_tour",
+        )
         customer.invalidate_recordset()
         newest = customer.lifecycle_consent_ids.sorted("id")[-1]
-        self.assertEqual((newest.state, newest.remote_addr), ("granted", "127.0.0.1"))
+        self.assertEqual(
+            (newest.state, newest.source, newest.remote_addr), ("granted", "web_form", "127.0.0.1")
+        )

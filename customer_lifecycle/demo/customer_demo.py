@@ -294,7 +294,8 @@ class CustomerLifecycleDemo(models.AbstractModel):
             code: self.env.ref(f"customer_lifecycle.consent_channel_{code}")
             for code in ("email", "sms", "post")
         }
-        sources = ["store", "event", "web_form", "email", "phone"]
+        # "web_form" is the consent page's own: only the page records it, with its proof
+        sources = ["store", "event", "email", "phone"]
         vals_list = []
 
         def add(partner, code, state, day):

@@ -1,10 +1,11 @@
 import secrets
+from contextvars import ContextVar
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, email_normalize, html_escape
 
 CONSENT_STATES = [
@@ -29,11 +30,25 @@ SOURCES = [
     ("other", "Other"),
 ]
 CLOCK_SKEW = timedelta(minutes=5)
+OPT_OUT = ("withdrawn", "refused")
+# The proof of an event on the customer's side: only the consent page and the confirmation
+# link set these (through _record_event), never a caller's values.
+PROOF_FIELDS = ("remote_addr", "user_agent", "confirmation_code")
+# Rate limits of the consent page, counted from the log itself (Odoo runs several workers):
+# changes per link in PAGE_WINDOW, confirmation e-mails per channel in MAIL_WINDOW.
+PAGE_CHANGES = 10
+PAGE_WINDOW = timedelta(minutes=10)
+MAIL_WINDOW = timedelta(hours=1)
+
+# True only while _record_event creates the records of an event the server witnessed (a click
+# on the consent page or on a confirmation link). A ContextVar, not a context key: an RPC
+# caller chooses every context key, never this.
+_SERVER_EVENT = ContextVar("customer_lifecycle_consent_server_event", default=False)
 
 # The current marketing consent of each partner on each channel: the newest record wins.
 CURRENT = """
     SELECT DISTINCT ON (c.partner_id, c.channel_id)
-           c.partner_id, c.channel_id, c.state, c.valid_until
+           c.partner_id, c.channel_id, c.state, c.valid_until, c.id, c.source, c.date
       FROM customer_consent c
      WHERE c.purpose = 'marketing'
        AND (%(partner_ids)s::int[] IS NULL OR c.partner_id = ANY(%(partner_ids)s::int[]))
@@ -66,8 +81,15 @@ CONTACTABLE = """
 
 class CustomerConsent(models.Model):
     """The consent log: one record per statement of a customer about one channel and purpose.
-    Append-only: users record, nobody but administrators corrects or deletes (access rights).
-    The newest record of a partner, channel and purpose is its current state."""
+
+    Append-only for everyone, administrators and the superuser included: write() and unlink()
+    refuse, a correction is a new record. The newest record of a partner, channel and purpose
+    is its current state, and the blacklists follow it. The proof of the customer's own click
+    (address, browser, confirmation code, source "web form") is set only by the server where
+    the event happens (_record_event); any other creation is recorded as the user's own.
+
+    Uninstalling the addon removes this model's table, and the log with it: export the Consent
+    Log first if the proof must be kept."""
 
     _name = "customer.consent"
     _description = "Customer Consent"
@@ -95,6 +117,11 @@ class CustomerConsent(models.Model):
     notice = fields.Text(
         string="Notice Shown",
         help="The text, or the version of the privacy notice, the customer saw when deciding.",
+    )
+    lift_reason = fields.Char(
+        string="Reason to Lift an Opt-out",
+        help="Only a lifecycle administrator can record a grant over the customer's own "
+        "withdrawal or unsubscribe, and only with this reason.",
     )
     user_id = fields.Many2one(
         "res.users", string="Recorded By", default=lambda self: self.env.user, readonly=True
@@ -132,47 +159,206 @@ class CustomerConsent(models.Model):
         for consent in self:
             consent.display_name = f"{consent.channel_id.name}: {states.get(consent.state, '')}"
 
+    # -- CRUD: append-only, proof from the server ----------------------------------------------
+
     @api.model_create_multi
     def create(self, vals_list):
+        """Record statements. Outside an event the server witnessed, the recorder is the
+        current user and no proof of the customer's own click is accepted; a grant over the
+        customer's own opt-out needs a lifecycle administrator and a reason."""
+        event = _SERVER_EVENT.get()
+        if not event:
+            # explicit value: a default_user_id in the context does not choose the recorder
+            vals_list = [{**vals, "user_id": self.env.uid} for vals in vals_list]
         consents = super().create(vals_list)
+        if not self.env.su:
+            # the customer must be one the user may see (another company's is not)
+            consents.partner_id.check_access("read")
+        if not event:
+            consents._check_recorded_by_staff()
+            consents._check_no_silent_lift()
         consents.filtered(lambda c: c.purpose == "marketing")._apply_blacklists()
         return consents
 
-    def _apply_blacklists(self):
-        """Withdrawn or refused: the address goes on the channel's Odoo blacklist, so that no
-        mass mailing reaches it. Granted: it comes off, unless the removal itself recorded
-        this consent."""
-        if self.env.context.get("lifecycle_from_blacklist"):
-            return
-        state_labels = dict(self._fields["state"]._description_selection(self.env))
-        addresses = {
-            consent: address
-            for consent in self.filtered("channel_id.blacklist")
-            if (address := consent._blacklist_address())
-        }
-        # one query per list for what is on it now, not one search per granted consent
-        listed = self._listed_addresses(
-            {(c.channel_id.blacklist, a) for c, a in addresses.items() if c.state == "granted"}
+    def write(self, vals):
+        """The log is append-only, for administrators too: a correction is a new record."""
+        if vals:
+            raise UserError(
+                self.env._(
+                    "A consent record cannot be changed: it is the proof of what the customer "
+                    "said. Record a new consent instead; the newest one is the current state."
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_proof(self):
+        """Nobody deletes the proof, administrators included; uninstalling the addon does."""
+        raise UserError(
+            self.env._(
+                "A consent record cannot be deleted: it is the proof of what the customer said. "
+                "Record a new consent instead; the newest one is the current state."
+            )
         )
-        for consent, address in addresses.items():
-            partner = consent.partner_id
-            channel = consent.channel_id
+
+    def _check_recorded_by_staff(self):
+        """A record made by a user (form, import, RPC) carries no proof of a customer's click."""
+        for consent in self:
+            if consent.source == "web_form":
+                raise UserError(
+                    self.env._(
+                        "The source Web Form is set by the customer's consent page only. Record "
+                        "what %(partner)s told you with the source where it happened (in store, "
+                        "event, phone, email, import or other).",
+                        partner=consent.partner_id.display_name,
+                    )
+                )
+            if consent.state == "pending":
+                raise UserError(
+                    self.env._(
+                        "Pending Confirmation is set by the consent page when the customer asks "
+                        "for email news and must confirm it: record granted, withdrawn or "
+                        "refused."
+                    )
+                )
+            if any(consent[name] for name in PROOF_FIELDS):
+                raise UserError(
+                    self.env._(
+                        "The remote address, browser and confirmation code are recorded by the "
+                        "server when the customer uses their consent page; they cannot be "
+                        "given."
+                    )
+                )
+
+    def _check_no_silent_lift(self):
+        """A grant recorded by a user that becomes the current state must not undo the
+        customer's own withdrawal (on the consent page) or unsubscribe (an address on an Odoo
+        blacklist that the log did not put there), unless a lifecycle administrator gives a
+        reason."""
+        grants = self.filtered(lambda c: c.state == "granted")
+        if not grants:
+            return
+        manager = self.env.user.has_group("customer_lifecycle.group_lifecycle_manager")
+        before = self._newest(grants.partner_id.ids, exclude_ids=self.ids)
+        for grant in grants:
+            if manager and grant.lift_reason:
+                continue
+            key = (grant.partner_id.id, grant.channel_id.id, grant.purpose)
+            previous = before.get(key)
+            if previous and previous["date"] > grant.date:
+                continue  # an older statement: the current state does not change
+            if message := grant._own_opt_out(previous, before):
+                raise UserError(message)
+
+    def _own_opt_out(self, previous, before):
+        """The message naming the customer's own opt-out this grant would lift, or None."""
+        self.ensure_one()
+        partner = self.partner_id
+        channel = self.channel_id
+        if previous and previous["state"] in OPT_OUT and previous["source"] == "web_form":
+            return self.env._(
+                "%(partner)s withdrew %(channel)s consent themselves on %(date)s (consent page): "
+                "only the customer or a lifecycle administrator with a reason can record a new "
+                "grant.",
+                partner=partner.display_name,
+                channel=channel.name,
+                date=fields.Datetime.to_string(previous["date"]),
+            )
+        kind = channel.blacklist
+        if self.purpose != "marketing" or not kind:
+            return None
+        # the log explains a listing when a channel feeding this blacklist is withdrawn
+        explained = any(
+            row["state"] in OPT_OUT
+            for (partner_id, channel_id, purpose), row in before.items()
+            if partner_id == partner.id
+            and purpose == "marketing"
+            and self.env["customer.consent.channel"].browse(channel_id).blacklist == kind
+        )
+        address = self._blacklist_address()
+        entry = self._blacklist_entry(kind, address) if address and not explained else None
+        if not entry:
+            return None
+        return self.env._(
+            "%(partner)s unsubscribed from %(channel)s themselves on %(date)s (%(address)s is "
+            "on Odoo's blacklist, not put there by the consent log): only the customer or a "
+            "lifecycle administrator with a reason can record a new grant.",
+            partner=partner.display_name,
+            channel=channel.name,
+            date=fields.Datetime.to_string(entry.write_date),
+            address=address,
+        )
+
+    @api.model
+    def _blacklist_entry(self, kind, address):
+        """The active entry of that Odoo blacklist for this address, or an empty recordset."""
+        model, column = (
+            ("mail.blacklist", "email") if kind == "email" else ("phone.blacklist", "number")
+        )
+        return self.env[model].sudo().search([(column, "=", address)], limit=1)
+
+    @api.model
+    def _record_event(self, vals_list):
+        """Create the records of an event the server witnessed on the customer's side (the
+        consent page, the confirmation link): the only path where the proof fields and the
+        source Web Form are kept. Private: not callable over RPC."""
+        token = _SERVER_EVENT.set(True)
+        try:
+            return self.sudo().create(vals_list)
+        finally:
+            _SERVER_EVENT.reset(token)
+
+    # -- Blacklists ------------------------------------------------------------------------------
+
+    def _apply_blacklists(self):
+        """The blacklists follow the current state, whatever the order in which records come:
+        where one of these records is now the newest of its partner and channel, the partner's
+        address goes on the channel's blacklist while any channel feeding it is withdrawn or
+        refused, and comes off once they are granted. An older record changes nothing."""
+        if not self.channel_id.filtered("blacklist"):
+            return
+        current = self._newest(self.partner_id.ids)
+        Channel = self.env["customer.consent.channel"]
+        touched = {
+            (consent.partner_id, consent.channel_id.blacklist)
+            for consent in self
+            if consent.channel_id.blacklist
+            and current.get((consent.partner_id.id, consent.channel_id.id, "marketing"), {}).get(
+                "id"
+            )
+            == consent.id
+        }
+        state_labels = dict(self._fields["state"]._description_selection(self.env))
+        for partner, kind in touched:
+            consent = self.filtered(
+                lambda c, p=partner, k=kind: c.partner_id == p and c.channel_id.blacklist == k
+            )[:1]
+            address = consent._blacklist_address()
+            if not address:
+                continue
+            states = [
+                row
+                for (partner_id, channel_id, purpose), row in current.items()
+                if partner_id == partner.id
+                and purpose == "marketing"
+                and Channel.browse(channel_id).blacklist == kind
+            ]
+            newest = max(states, key=lambda row: (row["date"], row["id"]))
             message = self.env._(
                 "%(channel)s consent of %(partner)s: %(state)s (customer lifecycle).",
-                state=state_labels[consent.state],
-                channel=channel.name,
+                state=state_labels[newest["state"]],
+                channel=Channel.browse(newest["channel_id"]).name,
                 partner=partner.display_name,
             )
-            kind = channel.blacklist
             blacklist = self.env["mail.blacklist" if kind == "email" else "phone.blacklist"].sudo()
             # mail.blacklist takes one address, phone.blacklist a list of numbers
             argument = address if kind == "email" else [address]
-            if consent.state in ("withdrawn", "refused"):
+            if any(row["state"] in OPT_OUT for row in states):
                 blacklist._add(argument, message=message)
-                listed[kind].add(address)
-            elif consent.state == "granted" and address in listed[kind]:
+            elif any(row["state"] == "granted" for row in states) and self._blacklist_entry(
+                kind, address
+            ):
                 blacklist._remove(argument, message=message)
-                listed[kind].discard(address)
 
     def _blacklist_address(self):
         """The partner's address as the channel's blacklist stores it (normalised email, or the
@@ -186,47 +372,75 @@ class CustomerConsent(models.Model):
         return self.env.user._phone_format(number=partner.phone) or partner.phone
 
     @api.model
-    def _listed_addresses(self, addresses):
-        """Which of these (blacklist, address) pairs are on Odoo's blacklists now, by list."""
-        lists = {"email": ("mail.blacklist", "email"), "phone": ("phone.blacklist", "number")}
-        listed = {kind: set() for kind in lists}
-        for kind, (model, column) in lists.items():
-            if wanted := [address for blacklist, address in addresses if blacklist == kind]:
-                Blacklist = self.env[model]
-                Blacklist.flush_model([column, "active"])
-                query = SQL(
-                    "SELECT %(column)s FROM %(table)s"
-                    " WHERE active AND %(column)s = ANY(%(wanted)s)",
-                    column=SQL.identifier(column),
-                    table=SQL.identifier(Blacklist._table),
-                    wanted=wanted,
-                )
-                listed[kind] = {address for (address,) in self.env.execute_query(query)}
-        return listed
+    def _newest(self, partner_ids, exclude_ids=()):
+        """{(partner id, channel id, purpose): {id, channel_id, state, source, date}}: the newest
+        record of each, by date then id, leaving out exclude_ids; one query."""
+        self.flush_model()
+        rows = self.env.execute_query_dict(
+            SQL(
+                """SELECT DISTINCT ON (partner_id, channel_id, purpose)
+                          id, partner_id, channel_id, purpose, state, source, date
+                     FROM customer_consent
+                    WHERE partner_id = ANY(%(partners)s) AND NOT id = ANY(%(exclude)s)
+                 ORDER BY partner_id, channel_id, purpose, date DESC, id DESC""",
+                partners=list(partner_ids),
+                exclude=list(exclude_ids),
+            )
+        )
+        return {(row["partner_id"], row["channel_id"], row["purpose"]): row for row in rows}
 
     @api.model
     def _grant_again(self, partners, blacklist, reason):
-        """Consent granted again on the channels feeding this blacklist where these partners
-        had withdrawn or refused it: a user took their address off the blacklist, with this
-        reason."""
+        """A user takes an address off an Odoo blacklist (Odoo's removal wizards): the consent
+        is granted again, with the reason, on the channels feeding that blacklist where these
+        partners had withdrawn or refused it. Called before the removal, so that a refusal
+        leaves the blacklist as it was. Without a reason nothing can be recorded, so the
+        removal is refused while the log says no; an address the log did not list (the
+        customer's own unsubscribe) is lifted by a lifecycle administrator with a reason only."""
         channels = self.env["customer.consent.channel"].search([("blacklist", "=", blacklist)])
-        states = self._current_states(partners.ids)
-        self.with_context(lifecycle_from_blacklist=True).create(
+        current = self._newest(partners.ids)
+        opted_out = [
+            (partner, channel)
+            for partner in partners
+            for channel in channels
+            if current.get((partner.id, channel.id, "marketing"), {}).get("state") in OPT_OUT
+        ]
+        if not opted_out:
+            manager = self.env.user.has_group("customer_lifecycle.group_lifecycle_manager")
+            if manager and reason:
+                return self.browse()
+            for partner in partners:
+                for channel in channels:
+                    probe = self.new(
+                        {"partner_id": partner.id, "channel_id": channel.id, "purpose": "marketing"}
+                    )
+                    if message := probe._own_opt_out(None, current):
+                        raise UserError(message)
+            return self.browse()
+        if not reason:
+            raise UserError(
+                self.env._(
+                    "%(partner)s said no to %(channel)s in the consent log: give a reason, it is "
+                    "recorded as the customer's consent granted again.",
+                    partner=opted_out[0][0].display_name,
+                    channel=opted_out[0][1].name,
+                )
+            )
+        return self.create(
             [
                 {
                     "partner_id": partner.id,
                     "channel_id": channel.id,
                     "state": "granted",
                     "source": "other",
+                    "lift_reason": reason,
                     "notice": self.env._(
                         "Removed from the blacklist by %(user)s: %(reason)s",
                         user=self.env.user.name,
                         reason=reason,
                     ),
                 }
-                for partner in partners
-                for channel in channels
-                if states.get(partner.id, {}).get(channel.id) in ("withdrawn", "refused")
+                for partner, channel in opted_out
             ]
         )
 
@@ -240,32 +454,62 @@ class CustomerConsent(models.Model):
         )
 
     @api.model
+    def _page_rate_limited(self, partner):
+        """True when this customer's link made PAGE_CHANGES changes within PAGE_WINDOW; takes
+        a lock per customer so that two workers count one after the other."""
+        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", 74_1401, partner.id))
+        since = fields.Datetime.now() - PAGE_WINDOW
+        recent = self.sudo().search_count(
+            [
+                ("partner_id", "=", partner.id),
+                ("source", "=", "web_form"),
+                ("create_date", ">=", since),
+            ]
+        )
+        return recent >= PAGE_CHANGES
+
+    @api.model
     def _record_from_page(self, partner, channel_id, choice, remote_addr, user_agent):
         """One click on the page: a consent record with the request as proof. An email grant
-        waits for confirmation when the company asks for double opt-in. Returns the outcome."""
+        waits for confirmation when the company asks for double opt-in. Returns the outcome:
+        the new state, 'unknown' (no such channel) or 'too_many' (rate limit: nothing
+        recorded, nothing sent)."""
         channel = self.env["customer.consent.channel"].browse(channel_id).exists()
         if not channel or not channel.active:
             return "unknown"
+        if self._page_rate_limited(partner):
+            return "too_many"
         double_opt_in = (
             choice == "grant"
             and channel.address_field == "email"
             and partner.email
             and (partner.company_id or self.env.company).lifecycle_consent_double_opt_in
         )
+        if double_opt_in and self.sudo().search_count(
+            [
+                ("partner_id", "=", partner.id),
+                ("channel_id", "=", channel.id),
+                ("state", "=", "pending"),
+                ("create_date", ">=", fields.Datetime.now() - MAIL_WINDOW),
+            ]
+        ):
+            return "too_many"  # one confirmation e-mail per channel and hour
         state = "pending" if double_opt_in else "granted" if choice == "grant" else "withdrawn"
-        consent = self.create(
-            {
-                "partner_id": partner.id,
-                "channel_id": channel.id,
-                "state": state,
-                "source": "web_form",
-                "legal_basis": "consent",
-                "notice": self._page_notice(),
-                "remote_addr": remote_addr,
-                "user_agent": (user_agent or "")[:500],
-                "confirmation_code": secrets.token_urlsafe(16) if double_opt_in else False,
-                "user_id": False,
-            }
+        consent = self._record_event(
+            [
+                {
+                    "partner_id": partner.id,
+                    "channel_id": channel.id,
+                    "state": state,
+                    "source": "web_form",
+                    "legal_basis": "consent",
+                    "notice": self._page_notice(),
+                    "remote_addr": remote_addr,
+                    "user_agent": (user_agent or "")[:500],
+                    "confirmation_code": secrets.token_urlsafe(16) if double_opt_in else False,
+                    "user_id": False,
+                }
+            ]
         )
         if double_opt_in:
             consent._send_confirmation()
@@ -294,9 +538,14 @@ class CustomerConsent(models.Model):
             )
 
     @api.model
-    def _confirm_from_email(self, partner, code, remote_addr, user_agent):
-        """The click on the confirmation link: the pending consent becomes granted."""
-        pending = self.search(
+    def _pending_for_code(self, partner, code):
+        """The pending consent this confirmation code confirms, or an empty recordset: the code
+        must be the partner's, still the current state of its channel (a later withdrawal or
+        grant, or its own confirmation, kills it) and younger than the company's confirmation
+        period."""
+        if not code or len(code) > 64:
+            return self.browse()
+        pending = self.sudo().search(
             [
                 ("partner_id", "=", partner.id),
                 ("confirmation_code", "=", code),
@@ -305,21 +554,44 @@ class CustomerConsent(models.Model):
             limit=1,
         )
         if not pending:
+            return pending
+        company = partner.company_id or self.env.company
+        if pending.create_date < fields.Datetime.now() - timedelta(
+            days=company.lifecycle_consent_confirm_days
+        ):
+            return self.browse()
+        current = self._newest(partner.ids).get(
+            (partner.id, pending.channel_id.id, pending.purpose)
+        )
+        return pending if current and current["id"] == pending.id else self.browse()
+
+    @api.model
+    def _confirm_from_email(self, partner, code, remote_addr, user_agent):
+        """The customer's press on Confirm, on the page of the confirmation link: the pending
+        consent becomes granted. Returns True, False (dead, expired or used code) or
+        'too_many'."""
+        if self._page_rate_limited(partner):
+            return "too_many"
+        pending = self._pending_for_code(partner, code)
+        if not pending:
             return False
-        self.create(
-            {
-                "partner_id": partner.id,
-                "channel_id": pending.channel_id.id,
-                "state": "granted",
-                "source": "web_form",
-                "legal_basis": "consent",
-                "notice": self.env._(
-                    "Confirmed from the link sent to %(email)s.", email=partner.email
-                ),
-                "remote_addr": remote_addr,
-                "user_agent": (user_agent or "")[:500],
-                "user_id": False,
-            }
+        self._record_event(
+            [
+                {
+                    "partner_id": partner.id,
+                    "channel_id": pending.channel_id.id,
+                    "purpose": pending.purpose,
+                    "state": "granted",
+                    "source": "web_form",
+                    "legal_basis": "consent",
+                    "notice": self.env._(
+                        "Confirmed from the link sent to %(email)s.", email=partner.email
+                    ),
+                    "remote_addr": remote_addr,
+                    "user_agent": (user_agent or "")[:500],
+                    "user_id": False,
+                }
+            ]
         )
         return True
 

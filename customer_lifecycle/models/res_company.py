@@ -73,6 +73,12 @@ class ResCompany(models.Model):
         help="Email consent granted on the customer's consent page stays pending until the "
         "customer clicks the confirmation link sent to that address.",
     )
+    lifecycle_consent_confirm_days = fields.Integer(
+        string="Confirmation Link Valid (Days)",
+        default=7,
+        help="A double opt-in confirmation link works once, for this many days, and only while "
+        "the customer has not changed their choice since.",
+    )
     lifecycle_special_date_days = fields.Integer(
         string="Special Date Reminder (Days Before)",
         default=7,
@@ -164,6 +170,14 @@ class ResCompany(models.Model):
             errors = settings_errors(**company._lifecycle_settings())
             if errors:
                 raise ValidationError("\n".join(messages[code] for code in errors))
+
+    @api.constrains("lifecycle_consent_confirm_days")
+    def _check_lifecycle_consent_confirm_days(self):
+        for company in self:
+            if not 1 <= company.lifecycle_consent_confirm_days <= 90:
+                raise ValidationError(
+                    self.env._("A confirmation link is valid between 1 and 90 days (7 is usual).")
+                )
 
     @api.constrains(
         "lifecycle_consent_months", "lifecycle_special_date_days", "lifecycle_profile_review_months"

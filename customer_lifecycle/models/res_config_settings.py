@@ -28,6 +28,9 @@ class ResConfigSettings(models.TransientModel):
     lifecycle_consent_double_opt_in = fields.Boolean(
         related="company_id.lifecycle_consent_double_opt_in", readonly=False
     )
+    lifecycle_consent_confirm_days = fields.Integer(
+        related="company_id.lifecycle_consent_confirm_days", readonly=False
+    )
 
     lifecycle_special_date_days = fields.Integer(
         related="company_id.lifecycle_special_date_days", readonly=False

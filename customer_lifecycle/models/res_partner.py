@@ -586,13 +586,16 @@ class ResPartner(models.Model):
                 "lifecycle_preferred_payment": False,
                 "lifecycle_expectations": False,
                 "lifecycle_reason_id": False,
+                # the private consent page link dies with the profile: an old link leads nowhere
+                "lifecycle_consent_token": False,
             }
         )
         for partner in partners:
             partner.message_post(
                 body=self.env._(
                     "Profile anonymised at the customer's request by %(user)s: personal profile "
-                    "fields and special dates cleared; consent log and sales figures kept.",
+                    "fields and special dates cleared, consent page link revoked; consent log "
+                    "and sales figures kept.",
                     user=self.env.user.name,
                 ),
                 subtype_xmlid="mail.mt_note",
@@ -828,8 +831,9 @@ class ResPartner(models.Model):
 
     @api.model
     def _lifecycle_from_consent_token(self, token):
-        """The partner whose consent page this token opens, or an empty recordset."""
-        if not token or len(token) < 20:
+        """The partner whose consent page this token opens, or an empty recordset (also for
+        anything that is not a token: not text, too short or too long)."""
+        if not isinstance(token, str) or not 20 <= len(token) <= 64:
             return self.browse()
         return self.search([("lifecycle_consent_token", "=", token)], limit=1)
 
@@ -843,7 +847,9 @@ class ResPartner(models.Model):
         return f"{partner.get_base_url()}/consent/{partner.lifecycle_consent_token}"
 
     def action_lifecycle_consent_link(self):
+        """The dialog with the customer's private consent page link (lifecycle users only)."""
         self.ensure_one()
+        self.env["customer.consent.link"]._check_lifecycle_user()
         self.check_access("read")
         link = self.env["customer.consent.link"].create({"partner_id": self.id})
         return {

@@ -29,3 +29,21 @@ registry.category("web_tour.tours").add("customer_lifecycle_consent_page_tour", 
         },
     ],
 });
+
+// The customer opens the link of the double opt-in e-mail: nothing happens until they press
+// Confirm; then their preferences page says the subscription is confirmed.
+registry.category("web_tour.tours").add("customer_lifecycle_consent_confirm_tour", {
+    steps: () => [
+        {
+            content: "The link shows a Confirm button",
+            trigger: ".o_lifecycle_consent_confirm button[type='submit']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Confirmed, email agreed",
+            trigger:
+                ".o_lifecycle_consent_page:contains('confirmed') .o_lifecycle_consent_channel[data-channel='Email'][data-state='granted']",
+        },
+    ],
+});
