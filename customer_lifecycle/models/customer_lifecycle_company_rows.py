@@ -1,9 +1,14 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 
 class CustomerLifecycleCompanyRows(models.AbstractModel):
     """The key of the engine's per-company tables (order facts, payment behaviour): one row per
-    customer and company, written only by the engine, read by company."""
+    customer and company, written only by the engine, read by company.
+
+    Beside the fields, a column written_xid (xid8, not an ORM field): the transaction that last
+    wrote the row. The nightly run overwrites a row only if its read saw that transaction (see
+    the engine's _upsert)."""
 
     _name = "customer.lifecycle.company.rows"
     _description = "Customer Lifecycle Per-Company Rows"
@@ -16,6 +21,20 @@ class CustomerLifecycleCompanyRows(models.AbstractModel):
     _partner_company_uniq = models.Constraint(
         "UNIQUE(partner_id, company_id)", "One row per customer and company."
     )
+
+    def init(self):
+        super().init()
+        if self._abstract:
+            return
+        # a volatile default: every existing row gets the installing transaction, every row
+        # inserted later its own
+        self.env.cr.execute(
+            SQL(
+                "ALTER TABLE %s ADD COLUMN IF NOT EXISTS written_xid xid8 "
+                "DEFAULT pg_current_xact_id()",
+                SQL.identifier(self._table),
+            )
+        )
 
     def _for(self, partner_ids, company):
         """{partner id: row} of these customers in this company (sudo: derived figures that

@@ -16,6 +16,17 @@ Three set-based phases:
 Beside them, the nightly run refreshes how customers pay (customer.lifecycle.payment, per
 company) from posted customer invoices, the same way: read through the read-only cursor, only
 changed rows written.
+
+Under faults (see the README, "The engine under faults"):
+- Work tables are temporary and dropped on commit, except clc_target, which lives across the
+  write batches' commits: a failed run drops it (a pooled connection keeps temporary tables),
+  and every work table is dropped if it exists before it is created.
+- Every row of the facts and payments tables carries written_xid, the transaction that last
+  wrote it (or, for the facts, re-evaluated its customer at once). A nightly upsert overwrites
+  only rows written by a transaction its read saw (a replica's lag, an order confirmed after the
+  read began), and a write batch skips the customers whose facts row changed since their
+  classification, or who are gone (deleted, archived, merged away).
+- A batch meeting a concurrent update, a lock or a deadlock is rolled back and retried.
 """
 
 import io
@@ -25,10 +36,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from dateutil.relativedelta import relativedelta
-from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from ..tools import clv_model
@@ -46,6 +57,10 @@ _logger = logging.getLogger(__name__)
 LOCK_KEY = 7_119_019  # pg advisory lock: one nightly run at a time, whoever starts it
 BATCH_SIZE = 2000  # customers per write transaction: short enough to live beside users
 RETRIES = 3  # attempts for a batch that meets a concurrent update
+# The engine's temporary tables, all on the connection that runs it.
+WORK_TABLES = (
+    "customer_lifecycle_fact_new", "customer_lifecycle_payment_new", "clc_prediction", "clc_target",
+)  # fmt: skip
 FULL_RUN_EVERY = timedelta(days=7)  # safety net: cancellations, merges, rate fixes, deletions
 DAILY_SHARE_LIMIT = 0.2  # a daily run touching more customers than this aggregates them all
 DIRTY_MARGIN = timedelta(hours=1)
@@ -230,7 +245,7 @@ base AS (
                      / (f.order_count - 1) END AS mean_gap,
            %(today)s::date - f.last_order::date AS days_since,
            pr.predicted_probability, pr.predicted_orders, pr.predicted_revenue,
-           f.first_order::date + ceil(pr.lost_age)::int AS lost_on
+           f.first_order::date + ceil(pr.lost_age)::int AS lost_on, f.written_xid
       FROM population p
  LEFT JOIN customer_lifecycle_fact f ON f.partner_id = p.id AND f.company_id = %(company_id)s
  LEFT JOIN clc_prediction pr ON pr.partner_id = p.id
@@ -296,6 +311,7 @@ SELECT s.partner_id,
             ELSE 'potential' END AS stage_code,
        GREATEST(s.last_order, s.last_quotation, CASE WHEN s.is_lost THEN s.lost_since END)
            AS evidence,
+       s.written_xid,
        s.stage_id, s.stage_manual, s.stage_date, s.current_values
   FROM scored s
 ) q
@@ -423,10 +439,26 @@ class CustomerLifecycleEngine(models.AbstractModel):
         if not commercial:
             return
         self.env.flush_all()
+        company = self.env["res.company"]._lifecycle_company()
         self._aggregate(self.env.cr, commercial.ids)
-        self._predictions(commercial.ids, self.env["res.company"]._lifecycle_company())
+        self._mark_reevaluated(commercial.ids, company)
+        self._predictions(commercial.ids, company)
         self._classify(commercial.ids)
         self._write_targets(trigger, full=False, commit=False)
+
+    def _mark_reevaluated(self, ids, company):
+        """Stamp these customers' facts rows with the current transaction, changed or not: a
+        nightly run that classified them before must not write its older targets over what
+        this re-evaluation writes (see _still_as_classified)."""
+        self.env.cr.execute(
+            SQL(
+                """UPDATE customer_lifecycle_fact SET written_xid = pg_current_xact_id()
+                    WHERE company_id = %s AND partner_id = ANY(%s)
+                      AND written_xid IS DISTINCT FROM pg_current_xact_id()""",
+                company.id,
+                ids,
+            )
+        )
 
     @api.model
     def _recompute_all(self, trigger="schedule", in_transaction=False):
@@ -464,7 +496,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
             phases["payments"] = time.monotonic() - started - sum(phases.values())
             self._predictions(None, company, fit=full)
             phases["predict"] = time.monotonic() - started - sum(phases.values())
-            median = self._classify(None, changed_only=not full)
+            median = self._classify(None, changed_only=not full, across_commits=not in_transaction)
             phases["classify"] = time.monotonic() - started - sum(phases.values())
             written = self._write_targets(trigger, full=True, commit=not in_transaction)
             phases["write"] = time.monotonic() - started - sum(phases.values())
@@ -489,9 +521,36 @@ class CustomerLifecycleEngine(models.AbstractModel):
             return {**written, "aggregated": aggregated, "payers": payers, "full": full}
         except Exception:
             cr.rollback()
+            if not in_transaction:
+                # clc_target was committed with the first batch: the rollback kept it, and the
+                # pooled connection would keep it for its next user
+                self._drop_work_tables()
+                cr.commit()
             raise
         finally:
             cr.execute(SQL("SELECT pg_advisory_unlock(%s)", LOCK_KEY))
+
+    def _drop_work_tables(self):
+        self.env.cr.execute(
+            SQL(
+                "DROP TABLE IF EXISTS %s",
+                SQL(", ").join(SQL.identifier("pg_temp", name) for name in WORK_TABLES),
+            )
+        )
+
+    def _create_work_table(self, name, columns=None, query=None, across_commits=False):
+        """A temporary table of these columns (SQL), or of the rows of query, dropped on commit
+        unless across_commits (then dropped by its user, or by a failed run: _recompute_all).
+        A table of that name left on the connection by anything else is dropped first."""
+        cr = self.env.cr
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier("pg_temp", name)))
+        on_commit = SQL() if across_commits else SQL("ON COMMIT DROP")
+        if query is None:
+            cr.execute(
+                SQL("CREATE TEMP TABLE %s (%s) %s", SQL.identifier(name), columns, on_commit)
+            )
+        else:
+            cr.execute(SQL("CREATE TEMP TABLE %s %s AS %s", SQL.identifier(name), on_commit, query))
 
     # -- Phase 1: aggregate ---------------------------------------------------------------------
 
@@ -548,36 +607,45 @@ class CustomerLifecycleEngine(models.AbstractModel):
         """Phase 1 in the current transaction: upsert the facts of these customers (None: all)."""
         if ids == []:
             return 0
-        cr.execute(
-            SQL(
-                "CREATE TEMP TABLE customer_lifecycle_fact_new ON COMMIT DROP AS %s",
-                self._aggregate_query(ids),
-            )
-        )
+        self._create_work_table("customer_lifecycle_fact_new", query=self._aggregate_query(ids))
         return self._upsert_facts(ids)
 
     def _aggregate_from_replica(self, ids):
         """Phase 1 for the nightly run: the heavy read through the read-only cursor (a replica
-        where one is configured), the rows copied into the primary, then upserted."""
+        where one is configured), the rows copied into the primary, then upserted. The rows are
+        staged again if the upsert is retried."""
         if ids == []:
             return 0
-        with self.env.registry.cursor(readonly=True) as read_cr:
-            read_cr.execute(SQL("SET LOCAL work_mem = '64MB'"))
-            read_cr.execute(SQL("SET LOCAL jit = off"))  # compiling costs more than it saves
-            read_cr.execute(self._aggregate_query(ids))
-            rows = read_cr.fetchall()
-        self._stage("customer_lifecycle_fact", FACT_COLUMNS, rows)
-        self.env["ir.cron"]._commit_progress(0)  # the rows survive a retried upsert
-        return self._in_batch(True, lambda: self._upsert_facts(ids))
+        rows, snapshot = self._read_elsewhere(self._aggregate_query(ids), work_mem="64MB")
 
-    def _upsert_facts(self, ids):
+        def upsert():
+            self._stage("customer_lifecycle_fact", FACT_COLUMNS, rows)
+            return self._upsert_facts(ids, snapshot)
+
+        return self._in_batch(True, upsert)
+
+    def _read_elsewhere(self, query, work_mem=None):
+        """The rows of query, read through the read-only cursor, and the snapshot they were
+        read in: a row written by a transaction that snapshot does not see is fresher than
+        them (see _upsert). pg_current_snapshot() works on a hot standby too."""
+        with self.env.registry.cursor(readonly=True) as read_cr:
+            if work_mem:
+                read_cr.execute(SQL("SET LOCAL work_mem = %s", work_mem))
+            read_cr.execute(SQL("SET LOCAL jit = off"))  # compiling costs more than it saves
+            # the first statement: the transaction's snapshot (repeatable read), the query's too
+            read_cr.execute(SQL("SELECT pg_current_snapshot()::text"))
+            snapshot = read_cr.fetchone()[0]
+            read_cr.execute(query)
+            return read_cr.fetchall(), snapshot
+
+    def _upsert_facts(self, ids, snapshot=None):
         """Move the staged facts into the facts table (see _upsert); returns how many
         customers were aggregated."""
         cr = self.env.cr
         cr.execute(SQL("SELECT count(DISTINCT partner_id) FROM customer_lifecycle_fact_new"))
         count = cr.fetchone()[0]
         # customers gone from the population (archived, merged, now a user), or from a company
-        self._upsert("customer_lifecycle_fact", FACT_COLUMNS, ids)
+        self._upsert("customer_lifecycle_fact", FACT_COLUMNS, ids, snapshot)
         if ids is None:  # a full aggregation: the classification's plans need fresh statistics
             cr.execute(SQL("ANALYZE customer_lifecycle_fact"))
         self.env["customer.lifecycle.fact"].invalidate_model()
@@ -585,34 +653,43 @@ class CustomerLifecycleEngine(models.AbstractModel):
 
     def _stage(self, table, columns, rows):
         """Copy rows read elsewhere (the read-only cursor) into <table>_new, a temporary table
-        shaped like the target."""
-        cr = self.env.cr
-        staging = SQL.identifier(f"{table}_new")
-        cr.execute(SQL("DROP TABLE IF EXISTS %s", staging))
-        cr.execute(SQL("CREATE TEMP TABLE %s (LIKE %s)", staging, SQL.identifier(table)))
-        cr.execute(SQL("ALTER TABLE %s DROP COLUMN id", staging))
-        self._copy(cr, f"{table}_new", columns, rows)
+        shaped like the target, dropped at the latest on commit."""
+        self._create_work_table(f"{table}_new", SQL("LIKE %s", SQL.identifier(table)))
+        self.env.cr.execute(SQL("ALTER TABLE %s DROP COLUMN id", SQL.identifier(f"{table}_new")))
+        self._copy(self.env.cr, f"{table}_new", columns, rows)
 
-    def _upsert(self, table, columns, ids):
+    def _upsert(self, table, columns, ids, snapshot=None):
         """Move <table>_new into table, keyed by (partner_id, company_id): insert new rows,
         update only rows whose values differ, delete the rows of the customers read (ids None:
-        all) that are gone from it."""
+        all) that are gone from it. Rows of partners deleted since the read are left out.
+        snapshot: the read's (_read_elsewhere); a row written by a transaction it does not see
+        is fresher than the read and kept as it is. Each row written is stamped written_xid."""
         cr = self.env.cr
         staging = SQL.identifier(f"{table}_new")
         values = columns[2:]
+        seen = SQL("TRUE")
+        if snapshot:
+            # (rows of the current transaction: the read shared it, as in Odoo's test mode)
+            seen = SQL(
+                """(t.written_xid IS NULL OR t.written_xid = pg_current_xact_id()
+                    OR pg_visible_in_snapshot(t.written_xid, %s::pg_snapshot))""",
+                snapshot,
+            )
         cr.execute(
             SQL(
                 """INSERT INTO %(table)s AS t (%(columns)s)
-                   SELECT %(columns)s FROM %(staging)s
+                   SELECT %(columns)s FROM %(staging)s n
+                    WHERE EXISTS (SELECT 1 FROM res_partner p WHERE p.id = n.partner_id)
                    ON CONFLICT (partner_id, company_id) DO UPDATE
-                      SET (%(values)s) = ROW(%(excluded)s)
-                    WHERE ROW(%(current)s) IS DISTINCT FROM ROW(%(excluded)s)""",
+                      SET (%(values)s, written_xid) = ROW(%(excluded)s, pg_current_xact_id())
+                    WHERE ROW(%(current)s) IS DISTINCT FROM ROW(%(excluded)s) AND %(seen)s""",
                 table=SQL.identifier(table),
                 staging=staging,
                 columns=SQL(", ").join(SQL.identifier(name) for name in columns),
                 values=SQL(", ").join(SQL.identifier(name) for name in values),
                 excluded=SQL(", ").join(SQL.identifier("excluded", name) for name in values),
                 current=SQL(", ").join(SQL.identifier("t", name) for name in values),
+                seen=seen,
             ),
             log_exceptions=False,  # a concurrent update is retried, not an error
         )
@@ -622,11 +699,14 @@ class CustomerLifecycleEngine(models.AbstractModel):
                     WHERE (%(ids)s::int[] IS NULL OR t.partner_id = ANY(%(ids)s::int[]))
                       AND NOT EXISTS (SELECT 1 FROM %(staging)s n
                                        WHERE n.partner_id = t.partner_id
-                                         AND n.company_id = t.company_id)""",
+                                         AND n.company_id = t.company_id)
+                      AND %(seen)s""",
                 table=SQL.identifier(table),
                 staging=staging,
                 ids=ids,
-            )
+                seen=seen,
+            ),
+            log_exceptions=False,
         )
         cr.execute(SQL("DROP TABLE %s", staging))
 
@@ -663,31 +743,26 @@ class CustomerLifecycleEngine(models.AbstractModel):
         query = SQL(PAYMENT_BEHAVIOUR, ids=ids, today=today, paid_since=paid_since)
         if in_transaction:
             cr.execute(query)
-            rows = cr.fetchall()
+            rows, snapshot = cr.fetchall(), None
         else:
-            with self.env.registry.cursor(readonly=True) as read_cr:
-                read_cr.execute(SQL("SET LOCAL jit = off"))
-                read_cr.execute(query)
-                rows = read_cr.fetchall()
-        self._stage("customer_lifecycle_payment", PAYMENT_COLUMNS, rows)
-        if not in_transaction:
-            self.env["ir.cron"]._commit_progress(0)  # the rows survive a retried upsert
-        self._in_batch(not in_transaction, lambda: self._upsert_payments(ids))
+            rows, snapshot = self._read_elsewhere(query)
+        self._in_batch(not in_transaction, lambda: self._upsert_payments(rows, ids, snapshot))
         return len(rows)
 
-    def _upsert_payments(self, ids):
-        self._upsert("customer_lifecycle_payment", PAYMENT_COLUMNS, ids)
+    def _upsert_payments(self, rows, ids, snapshot):
+        self._stage("customer_lifecycle_payment", PAYMENT_COLUMNS, rows)
+        self._upsert("customer_lifecycle_payment", PAYMENT_COLUMNS, ids, snapshot)
         self.env["customer.lifecycle.payment"].invalidate_model()
         return 0
 
     # -- Phase 2: classify ----------------------------------------------------------------------
 
-    def _classify(self, ids, changed_only=False):
+    def _classify(self, ids, changed_only=False, across_commits=False):
         """Fill clc_target with the target values of these customers (None: everyone, with the
         population-wide scores), clc_prediction being filled for them (_predictions).
         changed_only: only those with something to write; their contacts are then assumed in
-        step with them (a weekly full run checks them too). Returns the company median interval
-        used."""
+        step with them (a weekly full run checks them too). across_commits: clc_target outlives
+        the commits of the write batches. Returns the company median interval used."""
         cr = self.env.cr
         company = self.env["res.company"]._lifecycle_company()
         settings = company._lifecycle_settings()
@@ -713,21 +788,23 @@ class CustomerLifecycleEngine(models.AbstractModel):
         else:
             scored = SQL(PARTIAL_SCORES)
             median = company.lifecycle_median_interval
-        # The targets: res_partner's own columns (same types), the stage rule's code and the
-        # time of the newest evidence.
+        # The targets: res_partner's own columns (same types), the stage rule's code, the
+        # time of the newest evidence and the facts row's written_xid (_still_as_classified).
         fields_ = self.env["res.partner"]._fields
         target = [
             ("partner_id", "int4"),
             *((name, fields_[name].column_type[1]) for name in (*METRIC_FIELDS, *SCORE_FIELDS)),
             ("stage_code", "varchar"),
             ("evidence", "timestamp"),
+            ("written_xid", "xid8"),
         ]
-        cr.execute(SQL("DROP TABLE IF EXISTS clc_target"))
-        cr.execute(
+        self._create_work_table(
+            "clc_target",
             SQL(
-                "CREATE TEMP TABLE clc_target (%s, PRIMARY KEY (partner_id))",
+                "%s, PRIMARY KEY (partner_id)",
                 SQL(", ").join(SQL("%s %s", SQL.identifier(n), SQL(kind)) for n, kind in target),
-            )
+            ),
+            across_commits=across_commits,
         )
         if ids is None:
             # Four sorts of every customer, in memory. And the population filter
@@ -777,13 +854,12 @@ class CustomerLifecycleEngine(models.AbstractModel):
         at which a repeat customer became lost. fit: the weekly full run (ids None) fits the
         models first; the daily runs and the re-evaluation of a few customers use the last fit."""
         cr = self.env.cr
-        cr.execute(SQL("DROP TABLE IF EXISTS clc_prediction"))
-        cr.execute(
+        self._create_work_table(
+            "clc_prediction",
             SQL(
-                "CREATE TEMP TABLE clc_prediction (partner_id int4 PRIMARY KEY, "
-                "predicted_probability float8, predicted_orders float8, predicted_revenue float8, "
-                "lost_age float8)"
-            )
+                "partner_id int4 PRIMARY KEY, predicted_probability float8, "
+                "predicted_orders float8, predicted_revenue float8, lost_age float8"
+            ),
         )
         fit = fit or (ids is None and not company.lifecycle_prediction_params)
         params = not company.lifecycle_prediction_status and company.lifecycle_prediction_params
@@ -897,7 +973,6 @@ class CustomerLifecycleEngine(models.AbstractModel):
         """Write what differs between clc_target and res_partner; returns the counts of rows
         written and of stage moves. full: scores included. commit: each batch is its own
         transaction."""
-        cr = self.env.cr
         try:
             if commit:  # the target table must outlive a batch that is rolled back and retried
                 self.env["ir.cron"]._commit_progress(0)
@@ -905,22 +980,15 @@ class CustomerLifecycleEngine(models.AbstractModel):
             for batch in self._batches(self._changed_partner_ids(full)):
                 written += self._in_batch(commit, lambda b=batch: self._write_metrics(b, full))
             stages = 0
-            moves = self._stage_moves()
-            first = [(pid, to) for pid, old, to in moves if not old]
-            for chunk in self._batches(first):
-                stages += self._in_batch(
-                    commit, lambda c=chunk: self._write_first_stages(c, trigger)
-                )
-            changes = [(pid, to) for pid, old, to in moves if old]
-            for chunk in self._batches(changes):
-                stages += self._in_batch(
-                    commit, lambda c=chunk: self._write_stage_changes(c, trigger)
-                )
+            moving = [partner_id for partner_id, _old, _new in self._stage_moves()]
+            for batch in self._batches(moving):
+                stages += self._in_batch(commit, lambda b=batch: self._write_stages(b, trigger))
             self._in_batch(commit, self._confirm_manual_stages)
-            return {"rows": written, "stages": stages}
         finally:
-            cr.execute(SQL("DROP TABLE IF EXISTS clc_target"))
             self.env["res.partner"].invalidate_model()
+        # (a failure leaves it to the transaction's rollback, or to _recompute_all)
+        self.env.cr.execute(SQL("DROP TABLE pg_temp.clc_target"))
+        return {"rows": written, "stages": stages}
 
     @staticmethod
     def _batches(items):
@@ -938,10 +1006,14 @@ class CustomerLifecycleEngine(models.AbstractModel):
                     count = write()
                 self.env["ir.cron"]._commit_progress(count)
                 return count
-            except (errors.SerializationFailure, errors.LockNotAvailable):
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:  # what Odoo retries a request on
                 self.env.cr.rollback()
                 self.env.invalidate_all()
-                _logger.info("Lifecycle batch met a concurrent update, attempt %d", attempt)
+                _logger.info(
+                    "Lifecycle batch met a concurrent update (%s), attempt %d",
+                    type(error).__name__,
+                    attempt,
+                )
                 time.sleep(0.2 * attempt)
         raise UserError(self.env._("The lifecycle computation kept meeting concurrent updates."))
 
@@ -987,33 +1059,64 @@ class CustomerLifecycleEngine(models.AbstractModel):
                      FROM clc_target t
                     WHERE p.commercial_partner_id = t.partner_id
                       AND t.partner_id = ANY(%(ids)s)
-                      AND ROW(%(current)s) IS DISTINCT FROM ROW(%(targets)s)""",
+                      AND ROW(%(current)s) IS DISTINCT FROM ROW(%(targets)s)
+                      AND %(still)s""",
                 assignments=assignments,
                 ids=partner_ids,
                 current=current,
                 targets=targets,
+                still=self._still_as_classified(),
             ),
             log_exceptions=False,  # a concurrent update is retried, not an error
         )
         return self.env.cr.rowcount
 
-    def _stage_moves(self):
-        """(customer, current stage, new stage) where the evidence moves the stage. A stage set
-        by hand holds until evidence newer than that move exists."""
+    def _still_as_classified(self):
+        """SQL on clc_target t: the customer is still one (not deleted, archived or merged
+        away) and was not re-evaluated since its classification (its facts row in the lifecycle
+        company is the one classified: _mark_reevaluated). A user's order confirmed meanwhile
+        has already written fresher values than t's."""
+        return SQL(
+            """EXISTS (SELECT 1 FROM res_partner c
+                  LEFT JOIN customer_lifecycle_fact f
+                         ON f.partner_id = c.id AND f.company_id = %s
+                      WHERE c.id = t.partner_id AND c.active
+                        AND f.written_xid IS NOT DISTINCT FROM t.written_xid)""",
+            self.env["res.company"]._lifecycle_company().id,
+        )
+
+    def _stage_moves(self, partner_ids=None):
+        """(customer, current stage, new stage) where the evidence moves the stage (of these
+        customers; None: all). A stage set by hand holds until evidence newer than that move
+        exists."""
         self.env.cr.execute(
-            SQL("""
-                SELECT t.partner_id, p.lifecycle_stage_id, s.id
-                  FROM clc_target t
-                  JOIN res_partner p ON p.id = t.partner_id
-                  JOIN customer_lifecycle_stage s ON s.code = t.stage_code
-                 WHERE p.lifecycle_stage_id IS DISTINCT FROM s.id
-                   AND NOT (COALESCE(p.lifecycle_stage_manual, FALSE)
-                            AND p.lifecycle_stage_id IS NOT NULL
-                            AND (t.evidence IS NULL OR t.evidence <= p.lifecycle_stage_date))
-              ORDER BY t.partner_id
-            """)
+            SQL(
+                """SELECT t.partner_id, p.lifecycle_stage_id, s.id
+                     FROM clc_target t
+                     JOIN res_partner p ON p.id = t.partner_id
+                     JOIN customer_lifecycle_stage s ON s.code = t.stage_code
+                    WHERE p.lifecycle_stage_id IS DISTINCT FROM s.id
+                      AND NOT (COALESCE(p.lifecycle_stage_manual, FALSE)
+                               AND p.lifecycle_stage_id IS NOT NULL
+                               AND (t.evidence IS NULL OR t.evidence <= p.lifecycle_stage_date))
+                      AND (%(ids)s::int[] IS NULL OR t.partner_id = ANY(%(ids)s::int[]))
+                      AND %(still)s
+                 ORDER BY t.partner_id""",
+                ids=partner_ids,
+                still=self._still_as_classified(),
+            )
         )
         return self.env.cr.fetchall()
+
+    def _write_stages(self, partner_ids, trigger):
+        """The stage moves of these customers, as they stand in this batch's transaction (a
+        customer deleted, merged or moved by hand since the moves were listed is left out)."""
+        moves = self._stage_moves(partner_ids)
+        first = [(pid, to) for pid, old, to in moves if not old]
+        changes = [(pid, to) for pid, old, to in moves if old]
+        return (self._write_first_stages(first, trigger) if first else 0) + (
+            self._write_stage_changes(changes, trigger) if changes else 0
+        )
 
     def _write_first_stages(self, moves, trigger):
         """Customers without a stage yet get one in SQL: no activity, no chatter message."""
@@ -1044,7 +1147,8 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 trigger=trigger,
                 uid=self.env.uid,
                 values=values,
-            )
+            ),
+            log_exceptions=False,  # a customer deleted meanwhile: retried, then left out
         )
         return len(moves)
 
@@ -1065,13 +1169,16 @@ class CustomerLifecycleEngine(models.AbstractModel):
     def _confirm_manual_stages(self):
         """A stage set by hand that newer evidence confirms is no longer 'set by hand'."""
         self.env.cr.execute(
-            SQL("""
-                UPDATE res_partner p SET lifecycle_stage_manual = FALSE
-                  FROM clc_target t
-                  JOIN customer_lifecycle_stage s ON s.code = t.stage_code
-                 WHERE p.commercial_partner_id = t.partner_id AND p.lifecycle_stage_manual
-                   AND p.lifecycle_stage_id = s.id AND t.evidence > p.lifecycle_stage_date
-            """)
+            SQL(
+                """UPDATE res_partner p SET lifecycle_stage_manual = FALSE
+                     FROM clc_target t
+                     JOIN customer_lifecycle_stage s ON s.code = t.stage_code
+                    WHERE p.commercial_partner_id = t.partner_id AND p.lifecycle_stage_manual
+                      AND p.lifecycle_stage_id = s.id AND t.evidence > p.lifecycle_stage_date
+                      AND %s""",
+                self._still_as_classified(),
+            ),
+            log_exceptions=False,
         )
         return self.env.cr.rowcount
 

@@ -5,10 +5,13 @@ class CustomerLifecycleFact(models.Model):
     """What a customer's orders in one company say, aggregated: one row per commercial entity
     and company (in the lifecycle company, one for every customer, orders or not).
 
-    The engine's own narrow table. Users never write it, so the nightly upserts never meet a
-    user's save, and a day's run re-aggregates only the customers whose orders changed. The
-    stages, scores and metrics users see are derived from the lifecycle company's rows onto
-    res.partner; the accounting views read each company's own rows.
+    The engine's own narrow table: written by the nightly run, and by a customer's immediate
+    re-evaluation in the user's transaction (an order confirmed), which also stamps the
+    customer's row (written_xid, see customer.lifecycle.company.rows) so that a nightly run
+    that read or classified before it keeps its fresher values. A day's run re-aggregates only
+    the customers whose orders changed. The stages, scores and metrics users see are derived
+    from the lifecycle company's rows onto res.partner; the accounting views read each
+    company's own rows.
     """
 
     _name = "customer.lifecycle.fact"
