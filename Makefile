@@ -7,9 +7,9 @@ ifeq ($(origin LANG),command line)
 DEMO_LANG := $(LANG)
 override LANG := C.UTF-8
 endif
-export RESET HTTP_PORT DEMO_DB DEMO_LANG ODOO_SRC KEEP_DB SIZE RUNS
+export RESET HTTP_PORT DEMO_DB DEMO_LANG ODOO_SRC KEEP_DB SIZE RUNS CLIENTS LOAD_SECONDS LOAD_REUSE
 
-.PHONY: demo test stop lint shell venv wheel bench screenshot pot clean mutation
+.PHONY: demo test stop lint shell venv wheel bench loadtest screenshot pot clean mutation
 
 demo:  ## database lifecycle_demo with demo data, served on http://127.0.0.1:8069 (LANG=it_IT|pl_PL)
 	@bash .ci/demo.sh
@@ -37,6 +37,9 @@ clean: stop  ## remove .run/ (databases of the private cluster included), dist/ 
 
 bench:  ## time the engine on synthetic data: SIZE=S|L|SL (default SL), RUNS=3
 	@bash .ci/bench.sh
+
+loadtest:  ## CLIENTS=8 users over JSON-RPC during the weekly full run at L, beside the same load alone (LOAD_SECONDS=30)
+	@bash .ci/loadtest.sh
 
 screenshot:  ## docs/lifecycle-funnel.png from the demo database (run make demo once first)
 	@bash .ci/screenshot.sh

@@ -4,7 +4,9 @@
 #   2. with Odoo 19: a fresh database copied from the cached dependency template, the addon
 #      installed into it (a warning or error in Odoo's log fails), then pytest-odoo on tests/
 #      with the HTTP server; browser tours run when chromium is installed, else they skip;
-#   3. with Odoo 19: install checks on a database with demo data (install, upgrade, uninstall),
+#   3. with Odoo 19: the replica tests (tests/test_replica.py) against a hot standby of the
+#      private PostgreSQL, and the nightly run killed at each phase (tests/test_killed_run.py);
+#   4. with Odoo 19: install checks on a database with demo data (install, upgrade, uninstall),
 #      each with a clean log.
 # Ends with one line "total: N passed, N failed, N skipped". A missing Odoo skips 2 and 3 loudly;
 # a broken setup fails.
@@ -78,6 +80,36 @@ print(n)
 PY
 }
 
+# replica_phase: tests/test_replica.py with Odoo's read-only cursors on a hot standby of the
+# private PostgreSQL (.ci/pg.sh standby), which logs every statement it runs.
+replica_phase() {
+  local started=$SECONDS n
+  say "== Replica: the nightly run reading from a hot standby"
+  if [ ! -f "$RUN/pg/data/postmaster.pid" ]; then  # a server of its own, not the private one
+    n=$(grep -c '    def test_' "$ROOT/tests/test_replica.py")
+    skipped=$((skipped + n))
+    printf 'SKIPPED: %d replica tests — the standby needs the private PostgreSQL (CLC_PRIVATE_PG=1)\n' "$n"
+    return
+  fi
+  bash "$ROOT/.ci/pg.sh" standby || fail_setup "starting the hot standby failed"
+  # shellcheck disable=SC1091
+  . "$RUN/pg-standby.env"
+  CLC_REQUIRE_STANDBY=1 CLC_STANDBY_LOG="$RUN/pg-standby/server.log" \
+    run_pytest replica "$ROOT/tests/test_replica.py" -q \
+    --odoo-config="$RUN/odoo.conf" --odoo-database="$TEST_DB" --odoo-log-level=warn \
+    --odoo-extra "db_replica_host=$STANDBY_PGHOST" --odoo-extra "db_replica_port=$STANDBY_PGPORT"
+  say "(replica phase: $((SECONDS - started)) s)"
+}
+
+# killed_phase: tests/test_killed_run.py, on copies of the test database.
+killed_phase() {
+  local started=$SECONDS
+  say "== The nightly run killed at each phase"
+  CLC_KILL_TEMPLATE="$TEST_DB" CLC_ODOO_CONF="$RUN/odoo.conf" \
+    run_pytest killed "$ROOT/tests/test_killed_run.py" -p no:odoo -q
+  say "(killed-run phase: $((SECONDS - started)) s)"
+}
+
 cleanup() {
   [ -n "${KEEP_DB:-}" ] && return
   [ -f "$RUN/pg.env" ] || return
@@ -118,12 +150,16 @@ replica=(--odoo-dev=replica)
 [ -n "${PGHOST:-}" ] && replica+=(--odoo-extra "db_replica_host=$PGHOST")
 [ -n "${PGPORT:-}" ] && replica+=(--odoo-extra "db_replica_port=$PGPORT")
 run_pytest odoo "$ROOT/tests" --ignore="$ROOT/tests/standalone" -q \
+  --ignore="$ROOT/tests/test_replica.py" --ignore="$ROOT/tests/test_killed_run.py" \
   --odoo-config="$RUN/odoo.conf" --odoo-database="$TEST_DB" --odoo-log-level=warn \
   "${replica[@]}" "${http[@]}"
 browser=$(grep -c 'Chrome executable not found' "$REPORTS/odoo.xml")
 if [ "$browser" -gt 0 ]; then
   printf 'SKIPPED: %d browser tests — chromium not found (apt-get install chromium)\n' "$browser"
 fi
+
+replica_phase
+killed_phase
 
 say "== Install checks on a database with demo data"
 bash "$ROOT/.ci/db.sh" fresh "$CHECK_DB" demo || fail_setup "creating the demo database failed"
