@@ -393,6 +393,12 @@ class TestConsentProof(LifecycleCase):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.record("granted", user=user)
         self.assertFalse(self.giulia.lifecycle_consent_ids)
+        # nor do they get the customer's consent page link
+        with self.assertRaises(AccessError):
+            self.env["customer.consent.link"].with_user(remote).create(
+                {"partner_id": self.giulia.id}
+            )
+        self.assertFalse(self.giulia.sudo().lifecycle_consent_token)
 
     # -- the link to the consent page -----------------------------------------------------------
 
