@@ -8,7 +8,7 @@
 #      private PostgreSQL, and the nightly run killed at each phase (tests/test_killed_run.py);
 #   4. with Odoo 19: install checks on a database with demo data (install, upgrade, uninstall),
 #      each with a clean log.
-# Ends with one line "total: N passed, N failed, N skipped". A missing Odoo skips 2 and 3 loudly;
+# Ends with one line "total: N passed, N failed, N skipped". A missing Odoo skips 2 to 4 loudly;
 # a broken setup fails.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
