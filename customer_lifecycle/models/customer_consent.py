@@ -1,4 +1,5 @@
 import secrets
+from collections import defaultdict
 from contextvars import ContextVar
 from datetime import timedelta
 
@@ -240,6 +241,8 @@ class CustomerConsent(models.Model):
             return
         manager = self.env.user.has_group("customer_lifecycle.group_lifecycle_manager")
         before = self._newest(grants.partner_id.ids, exclude_ids=self.ids)
+        explained = self._opted_out_kinds(before)
+        lifting = []
         for grant in grants:
             if manager and grant.lift_reason:
                 continue
@@ -247,11 +250,39 @@ class CustomerConsent(models.Model):
             previous = before.get(key)
             if previous and previous["date"] > grant.date:
                 continue  # an older statement: the current state does not change
-            if message := grant._own_opt_out(previous, before):
+            lifting.append((grant, previous))
+        # one query per blacklist for the addresses on it, not one search per grant
+        listed = self._listed_addresses(
+            {
+                (grant.channel_id.blacklist, address)
+                for grant, _previous in lifting
+                if grant.channel_id.blacklist and (address := grant._blacklist_address())
+            }
+        )
+        for grant, previous in lifting:
+            if message := grant._own_opt_out(previous, explained, listed):
                 raise UserError(message)
 
-    def _own_opt_out(self, previous, before):
-        """The message naming the customer's own opt-out this grant would lift, or None."""
+    @api.model
+    def _opted_out_kinds(self, rows):
+        """{(partner id, blacklist)} where a current marketing record of a channel feeding that
+        blacklist is withdrawn or refused: the log itself explains the listing."""
+        kinds = {
+            channel.id: channel.blacklist
+            for channel in self.env["customer.consent.channel"]
+            .with_context(active_test=False)
+            .search([("blacklist", "!=", False)])
+        }
+        return {
+            (partner_id, kinds[channel_id])
+            for (partner_id, channel_id, purpose), row in rows.items()
+            if purpose == "marketing" and channel_id in kinds and row["state"] in OPT_OUT
+        }
+
+    def _own_opt_out(self, previous, explained, listed=None):
+        """The message naming the customer's own opt-out this grant would lift, or None.
+        explained: _opted_out_kinds of the current records; listed: _listed_addresses of the
+        addresses concerned, when known."""
         self.ensure_one()
         partner = self.partner_id
         channel = self.channel_id
@@ -268,15 +299,12 @@ class CustomerConsent(models.Model):
         if self.purpose != "marketing" or not kind:
             return None
         # the log explains a listing when a channel feeding this blacklist is withdrawn
-        explained = any(
-            row["state"] in OPT_OUT
-            for (partner_id, channel_id, purpose), row in before.items()
-            if partner_id == partner.id
-            and purpose == "marketing"
-            and self.env["customer.consent.channel"].browse(channel_id).blacklist == kind
-        )
         address = self._blacklist_address()
-        entry = self._blacklist_entry(kind, address) if address and not explained else None
+        if not address or (partner.id, kind) in explained:
+            return None
+        if listed is not None and address not in listed[kind]:
+            return None
+        entry = self._blacklist_entry(kind, address)
         if not entry:
             return None
         return self.env._(
@@ -318,46 +346,43 @@ class CustomerConsent(models.Model):
         if not self.channel_id.filtered("blacklist"):
             return
         current = self._newest(self.partner_id.ids)
-        Channel = self.env["customer.consent.channel"]
-        touched = {
-            (consent.partner_id, consent.channel_id.blacklist)
-            for consent in self
-            if consent.channel_id.blacklist
-            and current.get((consent.partner_id.id, consent.channel_id.id, "marketing"), {}).get(
-                "id"
-            )
-            == consent.id
-        }
+        Channel = self.env["customer.consent.channel"].with_context(active_test=False)
+        kinds = {c.id: c.blacklist for c in Channel.search([("blacklist", "!=", False)])}
+        # the current marketing records of each partner, by the blacklist their channel feeds
+        rows_by = defaultdict(list)
+        for (partner_id, channel_id, purpose), row in current.items():
+            if purpose == "marketing" and channel_id in kinds:
+                rows_by[partner_id, kinds[channel_id]].append(row)
+        # the pairs where one of these records is now the current state, in one pass
+        touched = {}
+        for consent in self:
+            kind = consent.channel_id.blacklist
+            key = (consent.partner_id.id, consent.channel_id.id, "marketing")
+            if kind and current.get(key, {}).get("id") == consent.id:
+                touched.setdefault((consent.partner_id.id, kind), consent)
+        addresses = {pair: consent._blacklist_address() for pair, consent in touched.items()}
+        listed = self._listed_addresses(
+            {(kind, address) for (_p, kind), address in addresses.items() if address}
+        )
         state_labels = dict(self._fields["state"]._description_selection(self.env))
-        for partner, kind in touched:
-            consent = self.filtered(
-                lambda c, p=partner, k=kind: c.partner_id == p and c.channel_id.blacklist == k
-            )[:1]
-            address = consent._blacklist_address()
+        for (partner_id, kind), consent in touched.items():
+            address = addresses[partner_id, kind]
             if not address:
                 continue
-            states = [
-                row
-                for (partner_id, channel_id, purpose), row in current.items()
-                if partner_id == partner.id
-                and purpose == "marketing"
-                and Channel.browse(channel_id).blacklist == kind
-            ]
+            states = rows_by[partner_id, kind]
             newest = max(states, key=lambda row: (row["date"], row["id"]))
             message = self.env._(
                 "%(channel)s consent of %(partner)s: %(state)s (customer lifecycle).",
                 state=state_labels[newest["state"]],
                 channel=Channel.browse(newest["channel_id"]).name,
-                partner=partner.display_name,
+                partner=consent.partner_id.display_name,
             )
             blacklist = self.env["mail.blacklist" if kind == "email" else "phone.blacklist"].sudo()
             # mail.blacklist takes one address, phone.blacklist a list of numbers
             argument = address if kind == "email" else [address]
             if any(row["state"] in OPT_OUT for row in states):
                 blacklist._add(argument, message=message)
-            elif any(row["state"] == "granted" for row in states) and self._blacklist_entry(
-                kind, address
-            ):
+            elif any(row["state"] == "granted" for row in states) and address in listed[kind]:
                 blacklist._remove(argument, message=message)
 
     def _blacklist_address(self):
@@ -370,6 +395,25 @@ class CustomerConsent(models.Model):
         if not partner.phone:
             return False
         return self.env.user._phone_format(number=partner.phone) or partner.phone
+
+    @api.model
+    def _listed_addresses(self, addresses):
+        """Which of these (blacklist, address) pairs are on Odoo's blacklists now, by list."""
+        lists = {"email": ("mail.blacklist", "email"), "phone": ("phone.blacklist", "number")}
+        listed = {kind: set() for kind in lists}
+        for kind, (model, column) in lists.items():
+            if wanted := [address for blacklist, address in addresses if blacklist == kind]:
+                Blacklist = self.env[model]
+                Blacklist.flush_model([column, "active"])
+                query = SQL(
+                    "SELECT %(column)s FROM %(table)s"
+                    " WHERE active AND %(column)s = ANY(%(wanted)s)",
+                    column=SQL.identifier(column),
+                    table=SQL.identifier(Blacklist._table),
+                    wanted=wanted,
+                )
+                listed[kind] = {address for (address,) in self.env.execute_query(query)}
+        return listed
 
     @api.model
     def _newest(self, partner_ids, exclude_ids=()):
@@ -406,6 +450,7 @@ class CustomerConsent(models.Model):
             if current.get((partner.id, channel.id, "marketing"), {}).get("state") in OPT_OUT
         ]
         if not opted_out:
+            explained = self._opted_out_kinds(current)
             manager = self.env.user.has_group("customer_lifecycle.group_lifecycle_manager")
             if manager and reason:
                 return self.browse()
@@ -414,7 +459,7 @@ class CustomerConsent(models.Model):
                     probe = self.new(
                         {"partner_id": partner.id, "channel_id": channel.id, "purpose": "marketing"}
                     )
-                    if message := probe._own_opt_out(None, current):
+                    if message := probe._own_opt_out(None, explained):
                         raise UserError(message)
             return self.browse()
         if not reason:
