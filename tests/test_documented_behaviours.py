@@ -175,3 +175,15 @@ class TestDailyRun(LifecycleCase):
         self.company.lifecycle_last_full_run = False
         self.nightly_run("2026-06-30")
         self.assertEqual((old.rfm_frequency, old.rfm_monetary), (5, 5))
+
+
+@tagged("post_install", "-at_install")
+class TestValueClassCutOffs(LifecycleCase):
+    def test_the_customer_after_exactly_80_and_95_percent_is_b_then_c(self):
+        # 800 + 150 + 50: before the second customer exactly 80 % of revenue is done, before
+        # the third exactly 95 %; the cut-offs are strict
+        customers = self.Partner.create([{"name": n} for n in ("Grande", "Medio", "Piccolo")])
+        for customer, amount in zip(customers, (800.0, 150.0, 50.0), strict=True):
+            self.order(customer, "2026-05-01", amount=amount)
+        self.nightly_run("2026-06-30")
+        self.assertEqual(customers.mapped("lifecycle_value_class"), ["A", "B", "C"])
