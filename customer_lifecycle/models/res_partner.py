@@ -7,6 +7,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, Query
+from odoo.tools.mail import generate_tracking_message_id
 
 from ..tools import referral_code
 from ..tools.lifecycle_rules import RFM_SEGMENTS
@@ -1069,8 +1070,6 @@ class ResPartner(models.Model):
         time in stage is read), which tests/test_engine_faults.py compares column by column.
         Posting them one by one through the ORM costs about 3 ms a customer, and core's
         _message_log_batch refuses tracking values on more than one record."""
-        from odoo.tools.mail import generate_tracking_message_id  # noqa: PLC0415
-
         now = fields.Datetime.now()
         author_id, email_from = self._message_compute_author()
         reply_to = self.env["mail.thread"]._notify_get_reply_to(
