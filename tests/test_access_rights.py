@@ -352,8 +352,11 @@ class TestSeveralCompanies(LifecycleCase):
 
     def test_the_backtest_runs_only_for_the_users_companies(self):
         Backtest = self.env["customer.lifecycle.backtest"].with_user(self.user_b)
-        with self.assertRaises(AccessError):  # the default: the lifecycle company, A
-            Backtest.create({})
+        # the default: the lifecycle company (A) for its users, else the user's own company
+        self.assertEqual(Backtest.create({}).company_id, self.company_b)
+        self.assertEqual(
+            self.env["customer.lifecycle.backtest"].create({}).company_id, self.company
+        )
         with self.assertRaises(AccessError):
             Backtest.create({"company_id": self.company.id})
         theirs = Backtest.create({"company_id": self.company_b.id})

@@ -88,7 +88,7 @@ class CustomerLifecycleBacktest(models.TransientModel):
         "res.company",
         required=True,
         readonly=True,
-        default=lambda self: self.env["res.company"]._lifecycle_company(),
+        default=lambda self: self._default_company_id(),
         help="Only the confirmed sale orders of this company are used.",
     )
     state = fields.Selection(
@@ -183,6 +183,11 @@ class CustomerLifecycleBacktest(models.TransientModel):
 
     def _default_cutoff_date(self):
         return fields.Date.context_today(self) - timedelta(weeks=DEFAULT_HOLDOUT_WEEKS)
+
+    def _default_company_id(self):
+        # the lifecycle company, when the user works in it; else the user's current company
+        lifecycle_company = self.env["res.company"]._lifecycle_company()
+        return lifecycle_company if lifecycle_company in self.env.companies else self.env.company
 
     @api.depends("cutoff_date")
     def _compute_holdout_weeks(self):
