@@ -56,13 +56,27 @@ class TestConsent(LifecycleCase):
                 self.assertIn("cannot be changed", str(caught.exception))
                 # no access right deletes it; the superuser meets the model's own refusal
                 root = who == self.env.ref("base.user_root")
-                with self.assertRaises(UserError if root else AccessError):
+                with self.assertRaises(UserError if root else AccessError) as caught:
                     consent.with_user(who).unlink()
-                with self.assertRaises(UserError):
+                refused = "You are not allowed to delete 'Customer Consent' (customer.consent)"
+                if root:
+                    refused = "A consent record cannot be deleted: it is the proof of what"
+                self.assertIs(type(caught.exception), UserError if root else AccessError)
+                self.assertIn(refused, str(caught.exception))
+                with self.assertRaises(UserError) as caught:
                     consent.with_user(who).sudo().write({"notice": "Privacy notice v2"})
+                self.assertIn(
+                    "A consent record cannot be changed: it is the proof of what the customer "
+                    "said.",
+                    str(caught.exception),
+                )
         self.assertRecordValues(consent, [{"state": "granted", "notice": False}])
-        with self.assertRaises(AccessError):
+        with self.assertRaises(AccessError) as caught:
             self.Consent.with_user(self.employee).search([])
+        self.assertIn(
+            "You are not allowed to access 'Customer Consent' (customer.consent) records.",
+            str(caught.exception),
+        )
 
     def test_the_newest_record_wins_and_no_record_is_unknown(self):
         with freeze_time("2026-01-10"):
@@ -148,21 +162,43 @@ class TestConsent(LifecycleCase):
         header = ["partner_id", "channel_id", "state", "date", "source"]
         now = fields.Datetime.now()
         good = ["Giulia Bianchi", "Email", "granted", str(now - timedelta(days=3)), "import"]
+        future = now + timedelta(days=2)
+        too_early = (
+            f"The consent of Giulia Bianchi is dated {future}, in the future: a consent is "
+            "recorded when the customer gives or refuses it."
+        )
+        missing_channel = (
+            "Missing required value for the field 'Channel' (channel_id).\n"
+            "Model: 'Customer Consent' (customer.consent)\n"
+            "- create/update: a mandatory field is not set\n"
+            "- delete: another model requires the record being deleted, you can archive it "
+            "instead\n"
+        )
         for wrong, expected in [
-            (["Giulia Bianchi", "WhatsApp", "granted", str(now), "import"], "WhatsApp"),
-            (["Giulia Bianchi", "Email", "maybe", str(now), "import"], "maybe"),
             (
-                ["Giulia Bianchi", "Email", "granted", str(now + timedelta(days=2)), "import"],
-                "in the future",
+                ["Giulia Bianchi", "WhatsApp", "granted", str(now), "import"],
+                [
+                    (1, "No matching record found for name 'WhatsApp' in field 'Channel'"),
+                    (1, missing_channel),
+                ],
+            ),
+            (
+                ["Giulia Bianchi", "Email", "maybe", str(now), "import"],
+                [(1, "Value 'maybe' not found in selection field 'State'")],
+            ),
+            (
+                ["Giulia Bianchi", "Email", "granted", str(future), "import"],
+                # Odoo reports the refused batch on its first row, then the wrong row itself
+                [(0, too_early), (1, too_early)],
             ),
         ]:
-            with self.subTest(expected=expected):
+            with self.subTest(wrong=wrong[1:4]):
                 result = self.Consent.load(header, [good, wrong, good])
                 self.assertFalse(result["ids"], "nothing imported")
-                errors = [m for m in result["messages"] if m["type"] == "error"]
-                self.assertTrue(errors)
-                self.assertIn(expected, " ".join(m["message"] for m in errors))
-                self.assertIn({"from": 1, "to": 1}, [m["rows"] for m in errors], "row 2")
+                self.assertEqual(
+                    [(m["type"], m["rows"], m["message"]) for m in result["messages"]],
+                    [("error", {"from": row, "to": row}, text) for row, text in expected],
+                )
         self.assertFalse(self.giulia.lifecycle_consent_ids)
 
     def test_a_channel_with_consent_cannot_be_deleted_and_new_channels_need_no_code(self):
@@ -176,5 +212,9 @@ class TestConsent(LifecycleCase):
         )
         self.record("granted", channel=whatsapp)
         self.assertIn(self.giulia, self.contactable("whatsapp"))
-        with self.assertRaises(UserError):
+        with self.assertRaises(UserError) as caught:
             whatsapp.unlink()
+        self.assertEqual(
+            str(caught.exception),
+            "Consent was recorded for this channel: archive it instead, the log keeps the proof.",
+        )
