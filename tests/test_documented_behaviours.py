@@ -1,7 +1,7 @@
 """Behaviours the README and DESIGN.md promise that no other test checked: the nightly-run helper
 itself, immediate re-evaluation on deleted and re-dated orders, the default interval, manual
 stages against the lost threshold, and what a daily run picks up (a logged note, orders
-crossing the 12-month and RFM windows)."""
+crossing the 12-month and RFM windows), consent expiry on its last valid day."""
 
 from datetime import timedelta
 from unittest.mock import patch
@@ -187,3 +187,61 @@ class TestValueClassCutOffs(LifecycleCase):
             self.order(customer, "2026-05-01", amount=amount)
         self.nightly_run("2026-06-30")
         self.assertEqual(customers.mapped("lifecycle_value_class"), ["A", "B", "C"])
+
+
+@tagged("post_install", "-at_install")
+class TestConsentExpiryBoundary(LifecycleCase):
+    """A granted consent lets the business contact the customer until valid_until, or the
+    validity period (res.company.lifecycle_consent_months) after the customer's last order,
+    whichever is later: contactable on the last valid day, expired the day after."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.email = cls.env.ref("customer_lifecycle.consent_channel_email")
+        cls.giulia = cls.Partner.create(
+            {"name": "Giulia Bianchi", "email": "giulia.bianchi@example.com"}
+        )
+
+    def grant(self, valid_until):
+        with freeze_time("2026-01-10 12:00:00"):
+            self.env["customer.consent"].create(
+                {
+                    "partner_id": self.giulia.id,
+                    "channel_id": self.email.id,
+                    "state": "granted",
+                    "valid_until": valid_until,
+                }
+            )
+
+    def assert_valid_until(self, last_day, day_after):
+        """Noon UTC: the same calendar day in every time zone a user may have."""
+        for day, contactable in ((last_day, True), (day_after, False)):
+            with self.subTest(day=day), freeze_time(f"{day} 12:00:00"):
+                self.giulia.invalidate_recordset()
+                reached = self.Partner.search(
+                    [("lifecycle_contactable_channel_ids", "in", self.email.ids)]
+                )
+                expired = self.Partner.search([("lifecycle_consent_expired", "=", True)])
+                states = {s["name"]: s["state"] for s in self.giulia.get_lifecycle_consent_states()}
+                self.assertEqual(
+                    (self.giulia in reached, self.giulia in expired, states["Email"]),
+                    (True, False, "granted") if contactable else (False, True, "expired"),
+                )
+                self.assertEqual(
+                    self.giulia.lifecycle_contactable_channel_ids,
+                    self.email if contactable else self.email.browse(),
+                )
+
+    def test_valid_until_is_the_last_day_a_customer_without_orders_is_contactable(self):
+        self.grant("2026-03-31")
+        self.assertFalse(self.giulia.lifecycle_last_order_date)
+        self.assert_valid_until("2026-03-31", "2026-04-01")
+
+    def test_the_last_order_extends_consent_by_the_validity_period_to_the_day(self):
+        self.company.lifecycle_consent_months = 13
+        self.grant("2026-02-15")
+        self.order(self.giulia, "2026-01-31 12:00:00")
+        self.assertEqual(self.giulia.lifecycle_last_order_date, fields.Date.to_date("2026-01-31"))
+        # 13 calendar months after 31 January 2026 is the last day of February 2027
+        self.assert_valid_until("2027-02-28", "2027-03-01")
