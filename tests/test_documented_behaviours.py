@@ -1,14 +1,15 @@
 """Behaviours the README and DESIGN.md promise that no other test checked: the nightly-run helper
 itself, immediate re-evaluation on deleted and re-dated orders, the default interval, manual
 stages against the lost threshold, and what a daily run picks up (a logged note, orders
-crossing the 12-month and RFM windows), consent expiry on its last valid day."""
+crossing the 12-month and RFM windows), consent expiry on its last valid day, and exchange
+differences that settle an invoice without counting as payments."""
 
 from datetime import timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -245,3 +246,127 @@ class TestConsentExpiryBoundary(LifecycleCase):
         self.assertEqual(self.giulia.lifecycle_last_order_date, fields.Date.to_date("2026-01-31"))
         # 13 calendar months after 31 January 2026 is the last day of February 2027
         self.assert_valid_until("2027-02-28", "2027-03-01")
+
+
+@tagged("post_install", "-at_install")
+class TestExchangeDifferenceIsNotAPayment(LifecycleCase):
+    """An exchange difference settles part of a foreign-currency invoice in the company's
+    currency but is no payment: it never makes the invoice late nor weighs in days to pay."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.Partner.create({"name": "Brasserie Dupont"})
+        cls.eur = cls.env.ref("base.EUR")
+        cls.eur.active = True
+        # 1 EUR = 2.00 dollars in January, 1.60 from the 21st, 2.00 again from 10 February
+        for day, rate in (("2026-01-01", 0.5), ("2026-01-21", 0.625), ("2026-02-10", 0.5)):
+            cls.env["res.currency.rate"].create(
+                {"currency_id": cls.eur.id, "name": day, "rate": rate, "company_id": cls.company.id}
+            )
+
+    def invoice(self, when, due, amount):
+        with freeze_time(when):
+            move = self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "invoice_date": when,
+                    "invoice_date_due": due,
+                    "currency_id": self.eur.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Coffee beans",
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+            move.action_post()
+        return move
+
+    def receive(self, when, amount):
+        """A posted customer payment in EUR, not yet matched with any invoice."""
+        with freeze_time(when):
+            payment = self.env["account.payment"].create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": self.customer.id,
+                    "amount": amount,
+                    "currency_id": self.eur.id,
+                    "date": when,
+                }
+            )
+            payment.action_post()
+        return payment
+
+    def test_a_payment_on_time_matched_after_closing_the_month_is_not_late(self):
+        invoice = self.invoice("2026-01-01", "2026-01-31", 1000.0)  # 2,000 dollars
+        payment = self.receive("2026-01-21", 1000.0)  # 10 days early, 1,600 dollars
+        # January is closed before the accountant matches them: Odoo dates the exchange
+        # difference (400 dollars) in the first open period, 15 days after the due date
+        self.company.fiscalyear_lock_date = "2026-01-31"
+        with freeze_time("2026-02-15"):
+            (invoice.line_ids | payment.move_id.line_ids).filtered(
+                lambda line: line.account_id == invoice.partner_id.property_account_receivable_id
+            ).reconcile()
+        self.assertEqual(invoice.payment_state, "paid")
+        partials = invoice.line_ids.matched_credit_ids
+        self.assertEqual(
+            sorted((p.amount, str(p.max_date), p.credit_move_id.journal_id.id) for p in partials),
+            [
+                (400.0, "2026-02-15", self.company.currency_exchange_journal_id.id),
+                (1600.0, "2026-01-21", payment.journal_id.id),
+            ],
+        )
+        self.nightly_run("2026-03-01")
+        self.assertRecordValues(
+            self.env["customer.lifecycle.payment"].search([("partner_id", "=", self.customer.id)]),
+            [
+                {
+                    "paid_invoice_count": 1,
+                    "days_to_pay": -10.0,  # the payment alone, not (1600 x -10 + 400 x 15) / 2000
+                    "late_share": 0.0,
+                    "overdue_amount": 0.0,
+                }
+            ],
+        )
+
+    def test_an_exchange_difference_beside_an_early_payment_weighs_nothing(self):
+        invoice = self.invoice("2026-01-01", "2026-01-31", 1000.0)  # 2,000 dollars
+        for when in ("2026-01-21", "2026-02-10"):  # 10 days early, then 10 days late
+            with freeze_time(when):
+                self.env["account.payment.register"].with_context(
+                    active_model="account.move", active_ids=invoice.ids
+                ).create({"payment_date": when, "amount": 500.0})._create_payments()
+        self.assertEqual(invoice.payment_state, "paid")
+        # 500 EUR are 800 dollars on the 21st: a 200-dollar exchange difference that day
+        self.assertEqual(
+            sorted(
+                (p.amount, str(p.max_date), p.credit_move_id.journal_id.type)
+                for p in invoice.line_ids.matched_credit_ids
+            ),
+            [
+                (200.0, "2026-01-21", "general"),
+                (800.0, "2026-01-21", "bank"),
+                (1000.0, "2026-02-10", "bank"),
+            ],
+        )
+        self.nightly_run("2026-03-01")
+        self.assertRecordValues(
+            self.env["customer.lifecycle.payment"].search([("partner_id", "=", self.customer.id)]),
+            [
+                {
+                    "paid_invoice_count": 1,
+                    # (800 x -10 + 1000 x 10) / 1800; with the 200 counted: 0 days
+                    "days_to_pay": 1.1,
+                    "late_share": 100.0,
+                    "overdue_amount": 0.0,
+                }
+            ],
+        )
