@@ -19,6 +19,8 @@ from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
 
+from odoo.addons.customer_lifecycle.models import customer_lifecycle_engine as engine_module
+
 ENGINE_LOGGER = "odoo.addons.customer_lifecycle.models.customer_lifecycle_engine"
 PHONE = "+39 333 000 2222"
 BOUGHT_TWICE = [("potential", "buyer", "schedule"), ("buyer", "customer", "order")]
@@ -483,6 +485,194 @@ class TestReevaluatedWithoutNewOrders(EngineFaultCase):
         self.assertTrue(self.run_engine())  # and the next run agrees
         self.assertEqual(self.state(friend), after_referral["state"])
         self.assertEqual(self.history(friend), after_referral["history"])
+
+
+class TestUsersOrderingDuringTheUpserts(EngineFaultCase):
+    """The weekly full run's facts upsert meets users' orders re-evaluating their customers
+    (issue 14): it upserts in chunks of customers, each its own transaction retried on a
+    concurrent update, so that no number of orders over the whole run makes it give up."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed() as env:
+            # each a buyer after the settling run, with a quotation left to confirm
+            self.customers = {}
+            for index in range(5):
+                partner_id, (_order, quotation) = self.customer(
+                    env, f"Ordering During The Upsert {index}", orders=1, quotations=1
+                )
+                self.customers[partner_id] = quotation
+        self.run_engine(full=True)
+        for partner_id in self.customers:
+            self.assertEqual(self.state(partner_id)[:3], (1, "buyer", 1))
+        # one customer per chunk: every customer's chunk is a transaction of its own
+        self.enterContext(patch.object(engine_module, "UPSERT_CHUNK_SIZE", 1, create=True))
+
+    @staticmethod
+    def chunk_holds(partner_id, args):
+        """Whether the chunk _upsert_facts(ids, snapshot, low, high) was called for holds
+        the customer (no bounds: the whole set, as before the chunks)."""
+        low, high = (*args[2:], None, None)[:2]
+        return (low is None or low <= partner_id) and (high is None or partner_id < high)
+
+    def fact_revenue(self, partner_id):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                SQL(
+                    "SELECT revenue FROM customer_lifecycle_fact "
+                    "WHERE partner_id = %s AND company_id = %s",
+                    partner_id,
+                    self.env.ref("base.main_company").id,
+                )
+            )
+            return cr.fetchone()[0]
+
+    def test_an_order_confirmed_in_each_chunk_is_kept_and_the_run_completes(self):
+        """More orders during the upsert than a transaction has attempts: each meets only its
+        customer's chunk once, which is retried; the run completes, the orders stand."""
+        confirmed = []
+
+        def confirm_an_order_in_this_chunk(*args):
+            waiting = [
+                (partner_id, quotation)
+                for partner_id, quotation in self.customers.items()
+                if partner_id not in confirmed and self.chunk_holds(partner_id, args)
+            ]
+            if waiting:  # a user confirms an order: its customer is re-evaluated at once
+                partner_id, quotation = waiting[0]
+                confirmed.append(partner_id)
+                self.on_another_connection(
+                    lambda env: env["sale.order"].browse(quotation).action_confirm()
+                )
+            return False  # at every chunk, every attempt
+
+        with (
+            self.hook("_upsert_facts", before=confirm_an_order_in_this_chunk),
+            mute_logger(ENGINE_LOGGER),
+        ):
+            result = self.run_engine(full=True)
+        self.assertEqual(len(confirmed), 5, "five orders, more than RETRIES")
+        self.assertTrue(result["full"])
+        self.assertEqual(result["left"], 0)
+        for partner_id in self.customers:
+            self.assertEqual(self.state(partner_id), (2, "customer", 2, True))
+            self.assertEqual(self.history(partner_id), BOUGHT_TWICE)
+            self.assertEqual(self.fact_revenue(partner_id), 200.0)
+        with self.committed() as env:
+            self.assertTrue(env["res.company"]._lifecycle_company().lifecycle_last_full_run)
+
+    def reevaluated(self, partner_id):
+        """What a customer's re-evaluation that changes no figure writes (_mark_reevaluated),
+        committed on another connection."""
+        company_id = self.env.ref("base.main_company").id
+        self.on_another_connection(
+            lambda env: env.cr.execute(
+                SQL(
+                    """UPDATE customer_lifecycle_fact SET written_xid = pg_current_xact_id()
+                        WHERE partner_id = %s AND company_id = %s""",
+                    partner_id,
+                    company_id,
+                )
+            )
+        )
+
+    def import_the_second_orders(self):
+        with self.committed() as env:  # news for the nightly run: a second order, imported
+            env["sale.order"].browse(list(self.customers.values())).action_confirm()
+
+    def assert_all_repeat_customers(self, trigger="schedule"):
+        for partner_id in self.customers:
+            self.assertEqual(self.state(partner_id), (2, "customer", 2, True))
+            self.assertEqual(
+                self.history(partner_id),
+                [("potential", "buyer", "schedule"), ("buyer", "customer", trigger)],
+            )
+            self.assertEqual(self.fact_revenue(partner_id), 200.0)
+
+    def test_a_customer_reevaluated_at_every_chunk_is_right_after_the_next_run(self):
+        """One customer's facts row re-evaluated at every chunk boundary of the upsert, more
+        times than a transaction has attempts: the run completes, every other customer is
+        right, the touched one keeps what its re-evaluation wrote, and the next run reads it
+        again."""
+        self.import_the_second_orders()
+        touched = list(self.customers)[2]
+        updates = []
+
+        def reevaluate_the_touched_customer(*args):
+            self.reevaluated(touched)
+            updates.append(touched)
+            return False  # at every chunk, every attempt
+
+        with (
+            self.hook("_upsert_facts", before=reevaluate_the_touched_customer),
+            mute_logger(ENGINE_LOGGER),
+        ):
+            result = self.run_engine(full=True)
+        self.assertGreater(len(updates), engine_module.RETRIES, "more updates than attempts")
+        self.assertEqual(result["left"], 0)
+        for partner_id in self.customers:
+            if partner_id == touched:  # re-evaluated after the read: fresher, kept
+                self.assertEqual(self.state(partner_id), (1, "buyer", 1, True))
+                self.assertEqual(self.history(partner_id), BOUGHT_TWICE[:1])
+                self.assertEqual(self.fact_revenue(partner_id), 100.0)
+            else:
+                self.assertEqual(self.state(partner_id), (2, "customer", 2, True))
+                self.assertEqual(self.history(partner_id)[1], ("buyer", "customer", "schedule"))
+                self.assertEqual(self.fact_revenue(partner_id), 200.0)
+
+        result = self.run_engine()  # the next night reads its new order again
+        self.assertFalse(result["full"])
+        self.assert_all_repeat_customers()
+
+    def test_a_chunk_that_keeps_failing_is_left_for_the_next_run(self):
+        """A facts row locked by another transaction for the whole run, the engine's lock
+        timeout short: the chunk holding it fails on every attempt and is left as it was; every
+        other customer is written; the run does not record itself, so the next one is full
+        again and writes the one left."""
+        self.import_the_second_orders()
+        locked = list(self.customers)[2]
+        holder = self.registry.cursor()
+        try:
+            holder.execute(
+                SQL(
+                    "SELECT 1 FROM customer_lifecycle_fact WHERE partner_id = %s FOR UPDATE",
+                    locked,
+                )
+            )
+            with (
+                self.registry.cursor() as cr,
+                mute_logger("odoo.sql_db"),
+                self.assertLogs(ENGINE_LOGGER, "WARNING") as logs,
+            ):
+                cr.execute(SQL("SET lock_timeout = '1s'"))  # the session's, through its commits
+                cr.commit()
+                try:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    env["res.company"]._lifecycle_company().lifecycle_last_full_run = False
+                    result = env["customer.lifecycle.engine"]._recompute_all()
+                finally:
+                    cr.execute(SQL("RESET lock_timeout"))
+        finally:
+            holder.rollback()
+            holder.close()
+        self.assertEqual(result["left"], 1)
+        self.assertEqual(len([line for line in logs.output if "stay as they were" in line]), 1)
+        self.assertEqual(len([line for line in logs.output if "next run reads" in line]), 1)
+        for partner_id in self.customers:
+            if partner_id == locked:
+                self.assertEqual(self.state(partner_id), (1, "buyer", 1, True), "as it was")
+                self.assertEqual(self.history(partner_id), BOUGHT_TWICE[:1])
+            else:
+                self.assertEqual(self.state(partner_id), (2, "customer", 2, True))
+        with self.committed() as env:
+            self.assertFalse(env["res.company"]._lifecycle_company().lifecycle_last_full_run)
+
+        result = self.run_engine()  # the next night: full again
+        self.assertTrue(result["full"])
+        self.assertEqual(result["left"], 0)
+        self.assert_all_repeat_customers()
+        with self.committed() as env:
+            self.assertTrue(env["res.company"]._lifecycle_company().lifecycle_last_full_run)
 
 
 @tagged("post_install", "-at_install")

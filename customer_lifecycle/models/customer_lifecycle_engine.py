@@ -26,16 +26,24 @@ Under faults (see the README, "The engine under faults"):
   only rows written by a transaction its read saw (a replica's lag, an order confirmed after the
   read began), and a write batch skips the customers whose facts row changed since their
   classification, or who are gone (deleted, archived, merged away).
-- A batch meeting a concurrent update, a lock or a deadlock is rolled back and retried.
+- A batch meeting a concurrent update, a lock or a deadlock is rolled back and retried. The
+  nightly upserts of the facts and payments run in chunks of customers, each its own short
+  READ COMMITTED transaction: a user's order re-evaluating its customer meanwhile makes the
+  chunk wait for that row, then the written_xid guard decides on its newest version, instead of
+  a serialization failure. A chunk that keeps failing (deadlocks, lock timeouts) is left as it
+  was and the run goes on; the run then keeps its marks (last run, last full run), so that the
+  next one reads those customers again.
 """
 
 import io
 import logging
 import time
 from datetime import datetime, timedelta
+from operator import itemgetter
 
 import numpy as np
 from dateutil.relativedelta import relativedelta
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -57,6 +65,7 @@ _logger = logging.getLogger(__name__)
 LOCK_KEY = 7_119_019  # pg advisory lock: one nightly run at a time, whoever starts it
 BATCH_SIZE = 2000  # customers per write transaction: short enough to live beside users
 RETRIES = 3  # attempts for a batch that meets a concurrent update
+UPSERT_CHUNK_SIZE = 5000  # customers per transaction of the nightly facts and payments upserts
 # The engine's temporary tables, all on the connection that runs it.
 WORK_TABLES = (
     "customer_lifecycle_fact_new", "customer_lifecycle_payment_new", "clc_prediction", "clc_target",
@@ -486,13 +495,14 @@ class CustomerLifecycleEngine(models.AbstractModel):
             ids = None if full else self._dirty_partner_ids(company, now)
             phases = {"find": time.monotonic() - started}
             if in_transaction:
-                aggregated = self._aggregate(cr, ids)
+                aggregated, left = self._aggregate(cr, ids), 0
             else:
-                aggregated = self._aggregate_from_replica(ids)
+                aggregated, left = self._aggregate_from_replica(ids)
             phases["aggregate"] = time.monotonic() - started - sum(phases.values())
-            payers = self._refresh_payments(
+            payers, payments_left = self._refresh_payments(
                 None if full else company.lifecycle_last_run - DIRTY_MARGIN, in_transaction
             )
+            left += payments_left
             phases["payments"] = time.monotonic() - started - sum(phases.values())
             self._predictions(None, company, fit=full)
             phases["predict"] = time.monotonic() - started - sum(phases.values())
@@ -501,14 +511,19 @@ class CustomerLifecycleEngine(models.AbstractModel):
             written = self._write_targets(trigger, full=True, commit=not in_transaction)
             phases["write"] = time.monotonic() - started - sum(phases.values())
             self._clear_excluded_partners()
-            company.sudo().write(
-                {
-                    "lifecycle_median_interval": median or 0.0,
-                    "lifecycle_last_run": now,
-                    "lifecycle_last_message_id": last_message_id,
-                    **({"lifecycle_last_full_run": now} if full else {}),
-                }
-            )
+            marks = {
+                "lifecycle_last_run": now,
+                "lifecycle_last_message_id": last_message_id,
+                **({"lifecycle_last_full_run": now} if full else {}),
+            }
+            if left:  # the next run starts from the same marks: it reads those customers again
+                _logger.warning(
+                    "Lifecycle computation: %d chunks of customers kept meeting concurrent "
+                    "updates and were left as they were; the next run reads them again.",
+                    left,
+                )
+                marks = {}
+            company.sudo().write({"lifecycle_median_interval": median or 0.0, **marks})
             if not in_transaction:
                 self.env["ir.cron"]._commit_progress(remaining=0)
             _logger.info(
@@ -518,14 +533,16 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 time.monotonic() - started,
                 ", ".join(f"{phase} {seconds:.2f}s" for phase, seconds in phases.items()),
             )  # fmt: skip
-            return {**written, "aggregated": aggregated, "payers": payers, "full": full}
+            return {
+                **written, "aggregated": aggregated, "payers": payers, "full": full, "left": left,
+            }  # fmt: skip
         except Exception:
             cr.rollback()
             if not in_transaction:
                 # clc_target was committed with the first batch: the rollback kept it, and the
                 # pooled connection would keep it for its next user
                 self._drop_work_tables()
-                cr.commit()
+                self.env["ir.cron"]._commit_progress()
             raise
         finally:
             cr.execute(SQL("SELECT pg_advisory_unlock(%s)", LOCK_KEY))
@@ -608,21 +625,78 @@ class CustomerLifecycleEngine(models.AbstractModel):
         if ids == []:
             return 0
         self._create_work_table("customer_lifecycle_fact_new", query=self._aggregate_query(ids))
-        return self._upsert_facts(ids)
+        count = self._upsert_facts(ids)
+        if ids is None:
+            self._analyze_facts()
+        return count
 
     def _aggregate_from_replica(self, ids):
         """Phase 1 for the nightly run: the heavy read through the read-only cursor (a replica
-        where one is configured), the rows copied into the primary, then upserted. The rows are
-        staged again if the upsert is retried."""
+        where one is configured), the rows copied into the primary and upserted chunk by chunk
+        (_upsert_in_chunks). Returns how many customers were aggregated and how many chunks
+        were left."""
         if ids == []:
-            return 0
+            return 0, 0
         rows, snapshot = self._read_elsewhere(self._aggregate_query(ids), work_mem="64MB")
+        count, left = self._upsert_in_chunks(
+            "customer_lifecycle_fact",
+            FACT_COLUMNS,
+            rows,
+            lambda low, high: self._upsert_facts(ids, snapshot, low, high),
+        )
+        if ids is None:
+            self._in_batch(True, self._analyze_facts)
+        return count, left
 
-        def upsert():
-            self._stage("customer_lifecycle_fact", FACT_COLUMNS, rows)
-            return self._upsert_facts(ids, snapshot)
+    def _analyze_facts(self):
+        """After a full aggregation: the classification's plans need fresh statistics."""
+        self.env.cr.execute(SQL("ANALYZE customer_lifecycle_fact"))
+        return 0
 
-        return self._in_batch(True, upsert)
+    def _upsert_in_chunks(self, table, columns, rows, upsert):
+        """Stage and upsert rows read elsewhere (partner_id first) in chunks of about
+        UPSERT_CHUNK_SIZE customers, each in a READ COMMITTED transaction of its own, committed
+        and retried on Odoo's concurrency errors (_in_batch). A user's order re-evaluating its
+        customer meanwhile upserts that customer's row: in REPEATABLE READ the chunk would fail
+        on it (and the whole table in one transaction failed on every order confirmed during
+        it); in READ COMMITTED the chunk waits for that user's transaction, then its upsert and
+        delete see the row's newest version, which the written_xid guard keeps (see _upsert).
+        Its row locks last one chunk. upsert(low, high) moves the staged rows
+        into table and deletes its rows gone of partner ids in [low, high) (None: unbounded);
+        the chunks' ranges cover every id. A chunk still failing after its retries is left as
+        it was (last values; rows written since the read are fresher anyway, see _upsert),
+        logged, and counted. Returns the sum of upsert's results and the chunks left."""
+        rows.sort(key=itemgetter(0))
+        starts = [0]  # where each chunk begins in rows; a customer's rows stay together
+        while (start := starts[-1] + UPSERT_CHUNK_SIZE) < len(rows):
+            while start < len(rows) and rows[start][0] == rows[start - 1][0]:
+                start += 1  # a customer's rows in several companies
+            if start == len(rows):
+                break
+            starts.append(start)
+        ends = [*starts[1:], len(rows)]
+        total, left = 0, 0
+        # each chunk a transaction of its own from its first statement (READ COMMITTED)
+        self.env["ir.cron"]._commit_progress()
+        for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            low = rows[start][0] if index else None
+            high = rows[end][0] if end < len(rows) else None
+
+            def step(chunk=rows[start:end], low=low, high=high):
+                self._stage(table, columns, chunk)
+                return upsert(low, high)
+
+            done = self._in_batch(True, step, leave=True, read_committed=True)
+            if done is None:
+                left += 1
+                _logger.warning(
+                    "Lifecycle computation: the %s rows of partner ids from %s to %s kept "
+                    "meeting concurrent updates and stay as they were until the next run.",
+                    table, low or "the first", high or "the last",
+                )  # fmt: skip
+            else:
+                total += done
+        return total, left
 
     def _read_elsewhere(self, query, work_mem=None):
         """The rows of query, read through the read-only cursor, and the snapshot they were
@@ -638,16 +712,14 @@ class CustomerLifecycleEngine(models.AbstractModel):
             read_cr.execute(query)
             return read_cr.fetchall(), snapshot
 
-    def _upsert_facts(self, ids, snapshot=None):
-        """Move the staged facts into the facts table (see _upsert); returns how many
-        customers were aggregated."""
+    def _upsert_facts(self, ids, snapshot=None, low=None, high=None):
+        """Move the staged facts into the facts table (see _upsert; low, high: the chunk's
+        partner ids); returns how many customers were aggregated."""
         cr = self.env.cr
         cr.execute(SQL("SELECT count(DISTINCT partner_id) FROM customer_lifecycle_fact_new"))
         count = cr.fetchone()[0]
         # customers gone from the population (archived, merged, now a user), or from a company
-        self._upsert("customer_lifecycle_fact", FACT_COLUMNS, ids, snapshot)
-        if ids is None:  # a full aggregation: the classification's plans need fresh statistics
-            cr.execute(SQL("ANALYZE customer_lifecycle_fact"))
+        self._upsert("customer_lifecycle_fact", FACT_COLUMNS, ids, snapshot, low, high)
         self.env["customer.lifecycle.fact"].invalidate_model()
         return count
 
@@ -658,10 +730,11 @@ class CustomerLifecycleEngine(models.AbstractModel):
         self.env.cr.execute(SQL("ALTER TABLE %s DROP COLUMN id", SQL.identifier(f"{table}_new")))
         self._copy(self.env.cr, f"{table}_new", columns, rows)
 
-    def _upsert(self, table, columns, ids, snapshot=None):
+    def _upsert(self, table, columns, ids, snapshot=None, low=None, high=None):
         """Move <table>_new into table, keyed by (partner_id, company_id): insert new rows,
         update only rows whose values differ, delete the rows of the customers read (ids None:
-        all) that are gone from it. Rows of partners deleted since the read are left out.
+        all; only partner ids in [low, high), None: unbounded) that are gone from it. Rows of
+        partners deleted since the read are left out.
         snapshot: the read's (_read_elsewhere); a row written by a transaction it does not see
         is fresher than the read and kept as it is. Each row written is stamped written_xid."""
         cr = self.env.cr
@@ -697,6 +770,8 @@ class CustomerLifecycleEngine(models.AbstractModel):
             SQL(
                 """DELETE FROM %(table)s t
                     WHERE (%(ids)s::int[] IS NULL OR t.partner_id = ANY(%(ids)s::int[]))
+                      AND (%(low)s::int IS NULL OR t.partner_id >= %(low)s::int)
+                      AND (%(high)s::int IS NULL OR t.partner_id < %(high)s::int)
                       AND NOT EXISTS (SELECT 1 FROM %(staging)s n
                                        WHERE n.partner_id = t.partner_id
                                          AND n.company_id = t.company_id)
@@ -704,6 +779,8 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 table=SQL.identifier(table),
                 staging=staging,
                 ids=ids,
+                low=low,
+                high=high,
                 seen=seen,
             ),
             log_exceptions=False,
@@ -723,7 +800,8 @@ class CustomerLifecycleEngine(models.AbstractModel):
 
     def _refresh_payments(self, since, in_transaction):
         """Refresh customer.lifecycle.payment: every customer (since None), or those whose
-        invoices may have changed since then. Returns how many customers were read."""
+        invoices may have changed since then. Returns how many customers were read, and how
+        many chunks of them were left (_upsert_in_chunks)."""
         today = fields.Date.context_today(self)
         paid_since = today - relativedelta(months=PAID_WITHIN_MONTHS)
         cr = self.env.cr
@@ -739,19 +817,26 @@ class CustomerLifecycleEngine(models.AbstractModel):
             )
             ids = [row[0] for row in cr.fetchall() if row[0]]
             if not ids:
-                return 0
+                return 0, 0
         query = SQL(PAYMENT_BEHAVIOUR, ids=ids, today=today, paid_since=paid_since)
         if in_transaction:
             cr.execute(query)
-            rows, snapshot = cr.fetchall(), None
-        else:
-            rows, snapshot = self._read_elsewhere(query)
-        self._in_batch(not in_transaction, lambda: self._upsert_payments(rows, ids, snapshot))
-        return len(rows)
+            rows = cr.fetchall()
+            self._stage("customer_lifecycle_payment", PAYMENT_COLUMNS, rows)
+            self._upsert_payments(ids, None)
+            return len(rows), 0
+        rows, snapshot = self._read_elsewhere(query)
+        _count, left = self._upsert_in_chunks(
+            "customer_lifecycle_payment",
+            PAYMENT_COLUMNS,
+            rows,
+            lambda low, high: self._upsert_payments(ids, snapshot, low, high),
+        )
+        return len(rows), left
 
-    def _upsert_payments(self, rows, ids, snapshot):
-        self._stage("customer_lifecycle_payment", PAYMENT_COLUMNS, rows)
-        self._upsert("customer_lifecycle_payment", PAYMENT_COLUMNS, ids, snapshot)
+    def _upsert_payments(self, ids, snapshot, low=None, high=None):
+        """Move the staged payment rows into the payments table (see _upsert)."""
+        self._upsert("customer_lifecycle_payment", PAYMENT_COLUMNS, ids, snapshot, low, high)
         self.env["customer.lifecycle.payment"].invalidate_model()
         return 0
 
@@ -994,14 +1079,24 @@ class CustomerLifecycleEngine(models.AbstractModel):
     def _batches(items):
         return [items[i : i + BATCH_SIZE] for i in range(0, len(items), BATCH_SIZE)]
 
-    def _in_batch(self, commit, write):
+    def _in_batch(self, commit, write, leave=False, read_committed=False):
         """Run one write step. With commit, each step is its own transaction, committed through
         the cron progress API and retried when a user saved the same customers meanwhile;
-        without, it is part of the current transaction (an immediate re-evaluation)."""
+        without, it is part of the current transaction (an immediate re-evaluation). leave: a
+        step still failing after its retries is rolled back and None returned, instead of
+        failing the run. read_committed: the step's transaction is READ COMMITTED (Odoo's are
+        REPEATABLE READ), for upserts guarded by written_xid (_upsert_in_chunks)."""
         if not commit:
             return write()
+        cr = self.env.cr
         for attempt in range(1, RETRIES + 1):
             try:
+                # only as the first statement of a transaction (in Odoo's test mode, the
+                # cursor's commits are savepoints of one transaction: it stays as it is)
+                if read_committed and cr.connection.get_transaction_status() == (
+                    TRANSACTION_STATUS_IDLE
+                ):
+                    cr.execute(SQL("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
                 with self.env.cr.savepoint(flush=False):
                     count = write()
                 self.env["ir.cron"]._commit_progress(count)
@@ -1015,6 +1110,8 @@ class CustomerLifecycleEngine(models.AbstractModel):
                     attempt,
                 )
                 time.sleep(0.2 * attempt)
+        if leave:
+            return None
         raise UserError(self.env._("The lifecycle computation kept meeting concurrent updates."))
 
     def _changed_partner_ids(self, full):
