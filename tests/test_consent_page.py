@@ -76,6 +76,9 @@ class TestConsentPage(HttpCase):
             with self.subTest(name):
                 response = self.post({"csrf_token": token, **data}, csrf=False)
                 self.assertEqual(response.status_code, status)
+                # a page of the addon in the customer's words, with the way back to their page
+                self.assertIn("This choice is not on your page", response.text)
+                self.assertIn(f'href="{self.path}"', response.text)
         with mute_logger("odoo.http"):
             data = {"channel_id": str(self.email.id), "choice": "grant"}
             self.assertEqual(self.post(data, csrf=False).status_code, 400, "no CSRF token")
@@ -139,6 +142,7 @@ class TestConsentPage(HttpCase):
         again = self.post({"csrf_token": token}, path=confirm, csrf=False)
         self.assertEqual(again.status_code, 404)
         self.assertIn("no longer works", again.text)
+        self.assertIn(f'href="{self.path}"', again.text)
         self.assertEqual(self.log().mapped("state"), ["pending", "granted"])
 
     def test_a_later_withdrawal_kills_the_confirmation_link(self):

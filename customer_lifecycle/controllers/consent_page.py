@@ -1,4 +1,4 @@
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import NotFound
 
 from odoo import http
 from odoo.http import request
@@ -23,18 +23,31 @@ class ConsentPage(http.Controller):
         request.update_context(lang=partner.lang or request.env.context.get("lang"))
         return partner.with_context(lang=partner.lang)
 
-    def _message(self, partner, title, message, status):
-        """A plain page saying what happened, with that HTTP status."""
+    def _message(self, partner, token, title, message, status):
+        """A plain page in the customer's language saying what happened, with that HTTP status
+        and the way back to their page."""
         company = (partner.company_id or request.env.company).sudo()
         return request.render(
             "customer_lifecycle.consent_message",
-            {"company": company, "title": title, "message": message},
+            {"company": company, "title": title, "message": message, "token": token},
             status=status,
         )
 
-    def _too_many(self, partner):
+    def _not_on_the_page(self, partner, token, status):
+        """A choice the page never offers (a crafted or stale request): 400 for a malformed
+        one, 404 for a channel that does not exist (any more)."""
         return self._message(
             partner,
+            token,
+            partner.env._("This choice is not on your page"),
+            partner.env._("Nothing was saved. Open your contact preferences and choose again."),
+            status,
+        )
+
+    def _too_many(self, partner, token):
+        return self._message(
+            partner,
+            token,
             partner.env._("Too many changes"),
             partner.env._(
                 "Your choices were changed many times in a few minutes, or a confirmation "
@@ -86,7 +99,7 @@ class ConsentPage(http.Controller):
             or not channel_id.isdecimal()
             or len(channel_id) > MAX_ID_DIGITS
         ):
-            raise BadRequest()
+            return self._not_on_the_page(partner, token, 400)
         outcome = (
             request.env["customer.consent"]
             .sudo()
@@ -94,9 +107,9 @@ class ConsentPage(http.Controller):
             ._record_from_page(partner, int(channel_id), choice, **self._proof())
         )
         if outcome == "unknown":
-            raise NotFound()
+            return self._not_on_the_page(partner, token, 404)
         if outcome == "too_many":
-            return self._too_many(partner)
+            return self._too_many(partner, token)
         return request.redirect(f"/consent/{token}?done={outcome}")
 
     @http.route(
@@ -110,7 +123,7 @@ class ConsentPage(http.Controller):
         partner = self._partner(token)
         Consent = request.env["customer.consent"].sudo().with_context(lang=partner.lang)
         if not Consent._pending_for_code(partner, code):
-            return self._dead_link(partner)
+            return self._dead_link(partner, token)
         company = (partner.company_id or request.env.company).sudo()
         return request.render(
             "customer_lifecycle.consent_confirm_page",
@@ -133,14 +146,15 @@ class ConsentPage(http.Controller):
             ._confirm_from_email(partner, code, **self._proof())
         )
         if confirmed == "too_many":
-            return self._too_many(partner)
+            return self._too_many(partner, token)
         if not confirmed:
-            return self._dead_link(partner)
+            return self._dead_link(partner, token)
         return request.redirect(f"/consent/{token}?done=confirmed")
 
-    def _dead_link(self, partner):
+    def _dead_link(self, partner, token):
         return self._message(
             partner,
+            token,
             partner.env._("This link no longer works"),
             partner.env._(
                 "The confirmation link was already used, has expired, or your choice changed "
