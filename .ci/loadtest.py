@@ -101,6 +101,9 @@ def nightly(config, database, registry=None):
         cr.commit()
         result = env["customer.lifecycle.engine"]._recompute_all()
     print(f"nightly run: {result}", file=sys.stderr)
+    # a run that left chunks to the next one did not finish its work: that is a failure here
+    if not result or not result.get("full") or result.get("left"):
+        sys.exit(f"the weekly full run did not complete: {result}")
 
 
 # -- the clients --------------------------------------------------------------------------------
