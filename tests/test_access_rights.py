@@ -234,6 +234,7 @@ class TestStaffActions(LifecycleCase):
         cls.accountant = new_test_user(
             cls.env, login="clc_sa_accountant", groups="account.group_account_invoice"
         )
+        cls.portal = new_test_user(cls.env, login="clc_sa_portal", groups="base.group_portal")
 
     def test_mark_reviewed_is_for_lifecycle_users_on_customers_they_may_read(self):
         for user in (self.employee, self.accountant):
@@ -266,10 +267,29 @@ class TestStaffActions(LifecycleCase):
         self.assertEqual(self.customer.lifecycle_children, 2)
 
     def test_the_funnel_actions_are_for_lifecycle_users(self):
-        customer = self.customer.with_user(self.accountant)
-        with self.assertRaises(AccessError):
-            customer.action_lifecycle_set_stage(self.stage("prospect").id)
+        prospect = self.stage("prospect").id
+        for user in (self.accountant, self.portal, self.employee):
+            customer = self.customer.with_user(user)
+            for action in (
+                lambda c: c.action_lifecycle_set_stage(prospect),
+                lambda c: c.action_lifecycle_mark_reviewed(),
+                lambda c: c.action_lifecycle_consent_link(),
+            ):
+                with self.subTest(user=user.login), self.assertRaises(AccessError):
+                    action(customer)
         self.assertEqual(self.customer.lifecycle_stage_id, self.stage("potential"))
+        self.assertFalse(self.customer.lifecycle_profile_reviewed_on)
+
+    def test_crafted_stage_values_move_nobody(self):
+        customer = self.customer.with_user(self.salesperson)
+        crafted = ([self.stage("prospect").id, self.stage("lost").id], "2", True, None, 10**9)
+        for value in crafted:
+            with self.subTest(value=value):
+                with self.assertRaises(UserError) as caught:
+                    customer.action_lifecycle_set_stage(value)
+                self.assertEqual(str(caught.exception), "This lifecycle stage no longer exists.")
+        self.assertEqual(self.customer.lifecycle_stage_id, self.stage("potential"))
+        self.assertFalse(self.customer.lifecycle_history_ids)
 
 
 @tagged("post_install", "-at_install")
@@ -335,6 +355,19 @@ class TestSeveralCompanies(LifecycleCase):
                 self.assertEqual(len(row_a), 1)
                 with self.assertRaises(AccessError):
                     row_a.with_user(self.user_b).read(["partner_id"])
+
+    def test_a_user_of_company_b_cannot_work_a_customer_of_company_a(self):
+        customer = self.customer_a.with_user(self.user_b)
+        for action in (
+            lambda c: c.action_lifecycle_set_stage(self.stage("customer").id),
+            lambda c: c.action_lifecycle_mark_reviewed(),
+            lambda c: c.action_lifecycle_consent_link(),
+        ):
+            with self.assertRaises(AccessError):
+                action(customer)
+        self.assertEqual(self.customer_a.lifecycle_stage_id, self.stage("prospect"))
+        self.assertFalse(self.customer_a.lifecycle_profile_reviewed_on)
+        self.assertFalse(self.customer_a.sudo().lifecycle_consent_token)
 
     def test_a_referral_code_of_another_company_resolves_to_nobody(self):
         Partner = self.Partner.with_user(self.user_b)

@@ -882,7 +882,10 @@ class ResPartner(models.Model):
         after checking that the user is one and may read these customers, the move alone is
         made with elevated rights, still as that user (history, chatter)."""
         self._lifecycle_check_funnel_user()
-        stage = self.env["customer.lifecycle.stage"].browse(stage_id).exists()
+        # one stage id, as the funnel and the statusbar send it: a list or text over RPC is not
+        stage = self.env["customer.lifecycle.stage"]
+        if isinstance(stage_id, int) and not isinstance(stage_id, bool):
+            stage = stage.browse(stage_id).exists()
         if not stage:
             raise UserError(self.env._("This lifecycle stage no longer exists."))
         self.check_access("read")
