@@ -46,6 +46,12 @@ class LifecycleCase(TransactionCase):
             }
         )
         cls.engine = cls.env["customer.lifecycle.engine"]
+        # the consent log and its four channels (data of the addon)
+        cls.Consent = cls.env["customer.consent"]
+        cls.email = cls.env.ref("customer_lifecycle.consent_channel_email")
+        cls.sms = cls.env.ref("customer_lifecycle.consent_channel_sms")
+        cls.phone = cls.env.ref("customer_lifecycle.consent_channel_phone")
+        cls.post = cls.env.ref("customer_lifecycle.consent_channel_post")
 
     def stage(self, code):
         return self.Stage.search([("code", "=", code)])

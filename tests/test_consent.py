@@ -17,10 +17,6 @@ class TestConsent(LifecycleCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Consent = cls.env["customer.consent"]
-        cls.email = cls.env.ref("customer_lifecycle.consent_channel_email")
-        cls.sms = cls.env.ref("customer_lifecycle.consent_channel_sms")
-        cls.post = cls.env.ref("customer_lifecycle.consent_channel_post")
         cls.giulia = cls.Partner.create(
             {
                 "name": "Giulia Bianchi",

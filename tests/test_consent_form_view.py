@@ -14,7 +14,6 @@ class TestConsentFormView(LifecycleCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.partner = cls.Partner.create({"name": "Giulia Bianchi", "email": "g@example.com"})
-        cls.email = cls.env.ref("customer_lifecycle.consent_channel_email")
 
     def arch(self, user):
         views = self.env["customer.consent"].with_user(user).get_views([(False, "form")])

@@ -26,11 +26,6 @@ class TestConsentProof(LifecycleCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Consent = cls.env["customer.consent"]
-        cls.email = cls.env.ref("customer_lifecycle.consent_channel_email")
-        cls.sms = cls.env.ref("customer_lifecycle.consent_channel_sms")
-        cls.phone = cls.env.ref("customer_lifecycle.consent_channel_phone")
-        cls.post = cls.env.ref("customer_lifecycle.consent_channel_post")
         cls.giulia = cls.Partner.create(
             {
                 "name": "Giulia Bianchi",

@@ -199,7 +199,6 @@ class TestConsentExpiryBoundary(LifecycleCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.email = cls.env.ref("customer_lifecycle.consent_channel_email")
         cls.giulia = cls.Partner.create(
             {"name": "Giulia Bianchi", "email": "giulia.bianchi@example.com"}
         )
