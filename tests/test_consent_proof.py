@@ -11,6 +11,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.service.model import get_public_method
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
@@ -110,6 +111,12 @@ class TestConsentProof(LifecycleCase):
                 with self.refused(message, UserError):
                     Consent.create(values)
         self.assertFalse(self.Consent.search([("partner_id", "=", self.giulia.id)]))
+
+    def test_the_server_event_paths_are_not_callable_over_rpc(self):
+        # the page's own paths keep proof; RPC reaches only public methods
+        for name in ("_record_event", "_record_from_page", "_confirm_from_email"):
+            with self.subTest(name), self.assertRaises(AccessError):
+                get_public_method(self.Consent, name)
 
     def test_the_recorder_is_the_user_who_creates_whatever_the_caller_says(self):
         admin = self.env.ref("base.user_admin")
