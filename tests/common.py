@@ -81,6 +81,31 @@ class LifecycleCase(TransactionCase):
                 order._action_cancel()
         return order
 
+    def invoice(self, when, due, amount, partner=None, currency=None, move_type="out_invoice"):
+        """A posted customer invoice (or credit note) dated `when`, due on `due`."""
+        with freeze_time(when):
+            move = self.env["account.move"].create(
+                {
+                    "move_type": move_type,
+                    "partner_id": (partner or self.customer).id,
+                    "invoice_date": when,
+                    "invoice_date_due": due,
+                    "currency_id": (currency or self.company.currency_id).id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Coffee beans",
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+            move.action_post()
+        return move
+
     def nightly_run(self, when):
         """The scheduled action, run as the scheduler runs it, on day `when`; fails the test when
         the run crashed or did not run. Returns what the run reports: the counts of rows written

@@ -25,31 +25,6 @@ class TestPaymentBehaviour(LifecycleCase):
             groups="account.group_account_invoice",
         )
 
-    def invoice(self, when, due, amount, partner=None, currency=None, move_type="out_invoice"):
-        """A posted customer invoice (or credit note) dated `when`, due on `due`."""
-        with freeze_time(when):
-            move = self.env["account.move"].create(
-                {
-                    "move_type": move_type,
-                    "partner_id": (partner or self.customer).id,
-                    "invoice_date": when,
-                    "invoice_date_due": due,
-                    "currency_id": (currency or self.company.currency_id).id,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "name": "Coffee beans",
-                                "quantity": 1,
-                                "price_unit": amount,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
-            )
-            move.action_post()
-        return move
-
     def pay(self, invoice, when, amount):
         with freeze_time(when):
             self.env["account.payment.register"].with_context(

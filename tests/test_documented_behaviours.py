@@ -9,7 +9,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -264,30 +264,6 @@ class TestExchangeDifferenceIsNotAPayment(LifecycleCase):
                 {"currency_id": cls.eur.id, "name": day, "rate": rate, "company_id": cls.company.id}
             )
 
-    def invoice(self, when, due, amount):
-        with freeze_time(when):
-            move = self.env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.customer.id,
-                    "invoice_date": when,
-                    "invoice_date_due": due,
-                    "currency_id": self.eur.id,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "name": "Coffee beans",
-                                "quantity": 1,
-                                "price_unit": amount,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
-            )
-            move.action_post()
-        return move
-
     def receive(self, when, amount):
         """A posted customer payment in EUR, not yet matched with any invoice."""
         with freeze_time(when):
@@ -305,7 +281,9 @@ class TestExchangeDifferenceIsNotAPayment(LifecycleCase):
         return payment
 
     def test_a_payment_on_time_matched_after_closing_the_month_is_not_late(self):
-        invoice = self.invoice("2026-01-01", "2026-01-31", 1000.0)  # 2,000 dollars
+        invoice = self.invoice(
+            "2026-01-01", "2026-01-31", 1000.0, currency=self.eur
+        )  # 2,000 dollars
         payment = self.receive("2026-01-21", 1000.0)  # 10 days early, 1,600 dollars
         # January is closed before the accountant matches them: Odoo dates the exchange
         # difference (400 dollars) in the first open period, 15 days after the due date
@@ -337,7 +315,9 @@ class TestExchangeDifferenceIsNotAPayment(LifecycleCase):
         )
 
     def test_an_exchange_difference_beside_an_early_payment_weighs_nothing(self):
-        invoice = self.invoice("2026-01-01", "2026-01-31", 1000.0)  # 2,000 dollars
+        invoice = self.invoice(
+            "2026-01-01", "2026-01-31", 1000.0, currency=self.eur
+        )  # 2,000 dollars
         for when in ("2026-01-21", "2026-02-10"):  # 10 days early, then 10 days late
             with freeze_time(when):
                 self.env["account.payment.register"].with_context(
