@@ -40,6 +40,7 @@
         "wizard/customer_lifecycle_backtest_views.xml",
         "views/customer_lifecycle_lost_reason_views.xml",
         "wizard/customer_lifecycle_lost_views.xml",
+        "wizard/customer_lifecycle_profile_views.xml",
         "views/customer_lifecycle_menus.xml",
     ],
     "demo": [

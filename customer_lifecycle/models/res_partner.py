@@ -128,6 +128,32 @@ STAGE_FIELDS = (
 STAGE_PROOF_FIELDS = STAGE_FIELDS[1:]
 # Everything a contact shows of its commercial entity's lifecycle.
 MIRRORED_FIELDS = STAGE_FIELDS + METRIC_FIELDS + SCORE_FIELDS + SEGMENT_HISTORY_FIELDS
+# What a lifecycle user keeps on the customers they may read, even without Odoo's right to edit
+# contacts: the addon's own profile, referral and acquisition fields, and nothing else (special
+# dates are records of their own, with their own access rights).
+REP_FIELDS = frozenset(
+    {
+        "lifecycle_birthdate",
+        "lifecycle_gender",
+        "lifecycle_marital_status",
+        "lifecycle_children",
+        "lifecycle_profession",
+        "lifecycle_education",
+        "lifecycle_size_band",
+        "lifecycle_turnover_band",
+        "lifecycle_interest_ids",
+        "lifecycle_preferred_channel_id",
+        "lifecycle_preferred_time",
+        "lifecycle_preferred_payment",
+        "lifecycle_expectations",
+        "lifecycle_reason_id",
+        "lifecycle_referred_by_id",
+        "lifecycle_acquisition_channel",
+        "lifecycle_source_id",
+    }
+)
+# The context a rep's elevated write keeps: the language and time zone of messages, no flag.
+REP_WRITE_CONTEXT_KEYS = ("lang", "tz")
 # Bounds of what a profile can say.
 EARLIEST_BIRTHDATE = date(1900, 1, 1)
 MAX_CHILDREN = 30
@@ -566,6 +592,22 @@ class ResPartner(models.Model):
             )
         return True
 
+    def action_lifecycle_update_profile(self):
+        """The dialog where a lifecycle user keeps the customer's profile, referrer, channel and
+        special dates, with or without the right to edit contacts."""
+        self.ensure_one()
+        self._lifecycle_check_funnel_user()
+        self.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Update Profile of %(customer)s", customer=self.display_name),
+            "res_model": "customer.lifecycle.profile",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
     def action_lifecycle_anonymise(self):
         """Forget a customer who asked for it: the profile and special dates are cleared, the
         consent log (the proof) and the sales figures stay. Lifecycle administrators only."""
@@ -973,6 +1015,8 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        if self._lifecycle_is_rep_write(vals):
+            return self._lifecycle_write_as_rep(vals)
         check_date_texts(self.env, vals, ["lifecycle_birthdate"])
         if self.env.context.get("lifecycle_skip_stage_fields"):  # a merge copying values
             vals = {name: value for name, value in vals.items() if name not in STAGE_FIELDS}
@@ -1008,6 +1052,81 @@ class ResPartner(models.Model):
         if "lifecycle_referred_by_id" in vals or "parent_id" in vals:
             (self | referrers)._lifecycle_after_evidence("manual")
         return result
+
+    def _lifecycle_is_rep_write(self, vals):
+        """A lifecycle user without the right to edit contacts writing only REP_FIELDS."""
+        return (
+            vals
+            and not self.env.su
+            and set(vals) <= REP_FIELDS
+            # the model's right, not the records': a write rule never gets elevated past
+            and not self.env["res.partner"].has_access("write")
+            and self.env.user.has_group("customer_lifecycle.group_lifecycle_user")
+        )
+
+    def _lifecycle_write_as_rep(self, vals):
+        """Write the addon's own fields for a lifecycle user who may read these customers but
+        not edit contacts: with elevated rights for these fields only, after checking that the
+        user may read the customers and every record the values point to, with no context flag
+        of the caller (an RPC caller chooses them all), and a note in the chatter saying who
+        changed what, since Odoo's rights did not."""
+        self.check_access("read")
+        for name, value in vals.items():
+            field = self._fields[name]
+            if field.type == "many2one" and value:
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise UserError(
+                        self.env._("%(field)s takes the id of one record.", field=field.string)
+                    )
+                self.env[field.comodel_name].browse(value).check_access("read")
+            elif field.type == "many2many":
+                self.env[field.comodel_name].browse(
+                    self._lifecycle_linked_ids(field, value)
+                ).check_access("read")
+        context = {
+            key: self.env.context[key] for key in REP_WRITE_CONTEXT_KEYS if key in self.env.context
+        }
+        partners = self.with_env(self.env(context=context, su=True))
+        result = partners.write(vals)
+        changed = ", ".join(sorted(self._fields[name].string for name in vals))
+        for partner in partners:
+            partner.message_post(
+                body=self.env._(
+                    "Profile updated by %(user)s: %(fields)s.",
+                    user=self.env.user.name,
+                    fields=changed,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return result
+
+    def _lifecycle_linked_ids(self, field, value):
+        """The ids a rep's many2many value links: only links (set, link, unlink, clear), never
+        a command that creates or changes the linked records themselves."""
+        if not isinstance(value, (list, tuple)):
+            raise UserError(self.env._("%(field)s takes a list of ids.", field=field.string))
+        ids = []
+        for command in value:
+            if isinstance(command, int) and not isinstance(command, bool):
+                ids.append(command)
+                continue
+            if not isinstance(command, (list, tuple)) or not command:
+                raise UserError(self.env._("%(field)s takes a list of ids.", field=field.string))
+            if command[0] == Command.SET:
+                ids.extend(command[2])
+            elif command[0] in (Command.LINK, Command.UNLINK):
+                ids.append(command[1])
+            elif command[0] != Command.CLEAR:
+                raise AccessError(
+                    self.env._(
+                        "You may choose among the existing %(field)s, not create or change them: "
+                        "ask a Customer Lifecycle administrator.",
+                        field=field.string,
+                    )
+                )
+        if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            raise UserError(self.env._("%(field)s takes a list of ids.", field=field.string))
+        return ids
 
     def _lifecycle_move(
         self, stage, trigger="manual", reason=None, lost_reason=None, automatic=False

@@ -5,3 +5,4 @@ from . import phone_blacklist_remove
 from . import customer_consent_link
 from . import privacy_lookup_wizard
 from . import customer_lifecycle_backtest
+from . import customer_lifecycle_profile
