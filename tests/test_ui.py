@@ -145,3 +145,23 @@ class TestLifecycleUi(HttpCase):
         self.assertEqual(
             (newest.state, newest.source, newest.remote_addr), ("granted", "web_form", "127.0.0.1")
         )
+
+    def test_a_salesperson_without_contact_rights_keeps_a_profile_in_the_browser(self):
+        rep = new_test_user(
+            self.env,
+            login="clc_tour_rep",
+            password="clc_tour_rep",
+            groups="sales_team.group_sale_salesman",
+        )
+        self.assertFalse(self.env["res.partner"].with_user(rep).has_access("write"))
+        customer = self.env["res.partner"].create({"name": "Trattoria Tour", "is_company": True})
+        self.start_tour(
+            f"/odoo/contacts/{customer.id}", "customer_lifecycle_profile_tour", login="clc_tour_rep"
+        )
+        self.assertEqual(customer.lifecycle_turnover_band, "2m_10m")
+        self.assertEqual(customer.lifecycle_expectations, "Fresh produce every Friday")
+        special = customer.lifecycle_special_date_ids
+        self.assertEqual((special.kind, str(special.date)), ("company", "2015-05-14"))
+        self.assertEqual(customer.name, "Trattoria Tour")
+
+    # -- The rep's day (issue 15): the statusbar's guidance, the stale filter, no payment yet --
