@@ -73,6 +73,10 @@ class TestReferrals(LifecycleCase):
         self.order(jan, "2026-03-01")
         with self.assertRaisesRegex(ValidationError, "Jan had already ordered before"):
             jan.lifecycle_referred_by_id = self.anna
+        # the merge's exception is not a context key a caller can send
+        manager = jan.with_user(self.sales_manager).with_context(lifecycle_merging=True)
+        with self.assertRaisesRegex(ValidationError, "Jan had already ordered before"):
+            manager.lifecycle_referred_by_id = self.anna
         with self.assertRaisesRegex(ValidationError, "already brought by Anna Nowak"):
             self.quotation(self.piotr, jan.lifecycle_referral_code)
         self.assertEqual(self.piotr.lifecycle_referred_by_id, self.anna)

@@ -1,4 +1,5 @@
 import secrets
+from contextvars import ContextVar
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -154,6 +155,10 @@ REP_FIELDS = frozenset(
 )
 # The context a rep's elevated write keeps: the language and time zone of messages, no flag.
 REP_WRITE_CONTEXT_KEYS = ("lang", "tz")
+# True only while Odoo's merge wizard runs (wizard/base_partner_merge_automatic_wizard.py): the
+# survivor may keep a referrer although it has orders. A ContextVar, not a context key: an RPC
+# caller chooses every context key, never this.
+MERGING = ContextVar("customer_lifecycle_merging", default=False)
 # Bounds of what a profile can say.
 EARLIEST_BIRTHDATE = date(1900, 1, 1)
 MAX_CHILDREN = 30
@@ -802,7 +807,7 @@ class ResPartner(models.Model):
                         company=referrer.commercial_partner_id.name,
                     )
                 )
-        if self.env.context.get("lifecycle_merging"):  # the survivor keeps its referrer
+        if MERGING.get():  # the survivor of a merge keeps its referrer
             return
         bought = (
             self.env["sale.order"]

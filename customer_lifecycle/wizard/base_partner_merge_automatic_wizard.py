@@ -1,5 +1,7 @@
 from odoo import models
 
+from ..models.res_partner import MERGING
+
 
 class BasePartnerMergeAutomaticWizard(models.TransientModel):
     _inherit = "base.partner.merge.automatic.wizard"
@@ -10,18 +12,16 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         partners would become a self-referral, so it is dropped first; the survivor, who now has
         everyone's orders, may keep a referrer (the rule 'only before the first order' is for
         new referrals); then the survivor is re-evaluated at once."""
-        Partner = self.env["res.partner"].sudo().with_context(lifecycle_merging=True)
-        partners = Partner.browse(partner_ids).exists()
-        partners.filtered(
-            lambda p: p.lifecycle_referred_by_id in partners
-        ).lifecycle_referred_by_id = False
-        referrers = partners.lifecycle_referred_by_id
-        merging = self.with_context(lifecycle_merging=True)
-        result = super(BasePartnerMergeAutomaticWizard, merging)._merge(
-            partner_ids,
-            dst_partner=dst_partner and dst_partner.with_context(lifecycle_merging=True),
-            extra_checks=extra_checks,
-        )
+        token = MERGING.set(True)
+        try:
+            partners = self.env["res.partner"].sudo().browse(partner_ids).exists()
+            partners.filtered(
+                lambda p: p.lifecycle_referred_by_id in partners
+            ).lifecycle_referred_by_id = False
+            referrers = partners.lifecycle_referred_by_id
+            result = super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)
+        finally:
+            MERGING.reset(token)
         survivors = partners.exists()
         (survivors | referrers.exists())._lifecycle_after_evidence("manual")
         return result
