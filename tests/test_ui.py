@@ -165,3 +165,76 @@ class TestLifecycleUi(HttpCase):
         self.assertEqual(customer.name, "Trattoria Tour")
 
     # -- The rep's day (issue 15): the statusbar's guidance, the stale filter, no payment yet --
+
+    def _rep_day_salesperson(self):
+        """A salesperson with "Own Documents Only", no right to edit contacts."""
+        rep = new_test_user(
+            self.env,
+            login="clc_tour_own_docs",
+            password="clc_tour_own_docs",
+            groups="sales_team.group_sale_salesman",
+        )
+        self.assertFalse(rep.has_group("sales_team.group_sale_salesman_all_leads"))
+        return rep
+
+    def test_the_guidance_follows_a_statusbar_move_in_the_browser(self):
+        rep = self._rep_day_salesperson()
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Statusbar Buyer", "is_company": True, "user_id": rep.id}
+        )
+        customer._lifecycle_move(
+            self.env.ref("customer_lifecycle.stage_buyer"), trigger="order", automatic=True
+        )
+        self.start_tour(
+            f"/odoo/contacts/{customer.id}",
+            "customer_lifecycle_statusbar_guidance_tour",
+            login="clc_tour_own_docs",
+        )
+        customer.invalidate_recordset()
+        self.assertEqual(customer.lifecycle_stage_id.code, "customer")
+        self.assertEqual(customer.lifecycle_history_ids[0].user_id, rep)
+
+    def test_a_salesperson_filters_the_funnel_on_stale_customers_in_the_browser(self):
+        rep = self._rep_day_salesperson()
+        prospect = self.env.ref("customer_lifecycle.stage_prospect")
+        self.assertEqual(prospect.rotting_threshold_days, 30)
+        stale, fresh = self.env["res.partner"].create(
+            [
+                {"name": "Tour Stale Prospect", "is_company": True, "user_id": rep.id},
+                {"name": "Tour Fresh Prospect", "is_company": True, "user_id": rep.id},
+            ]
+        )
+        (stale | fresh)._lifecycle_move(prospect, trigger="schedule", automatic=True)
+        (stale | fresh).flush_recordset()
+        self.env.cr.execute(
+            """UPDATE res_partner SET lifecycle_stage_date = now() AT TIME ZONE 'UTC'
+                                      - make_interval(days => CASE id WHEN %s THEN 31 ELSE 5 END)
+                WHERE id IN %s""",
+            [stale.id, (stale.id, fresh.id)],
+        )
+        self.start_tour("/odoo", "customer_lifecycle_stale_filter_tour", login="clc_tour_own_docs")
+
+    def test_an_accountant_sees_no_payment_yet_in_the_browser(self):
+        new_test_user(
+            self.env,
+            login="clc_tour_no_payment",
+            password="clc_tour_no_payment",
+            groups="account.group_account_invoice",
+        )
+        customer = self.env["res.partner"].create({"name": "Tour Unpaid", "is_company": True})
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": "2026-09-15",
+                "invoice_date_due": "2026-10-15",
+                "invoice_line_ids": [(0, 0, {"name": "Beans", "price_unit": 900.0, "tax_ids": []})],
+            }
+        )
+        invoice.action_post()
+        self.env["customer.lifecycle.engine"]._recompute_all(in_transaction=True)
+        self.start_tour(
+            f"/odoo/contacts/{customer.id}",
+            "customer_lifecycle_no_payment_tour",
+            login="clc_tour_no_payment",
+        )

@@ -38,7 +38,8 @@ class AccountMove(models.Model):
         compute="_compute_lifecycle_figures",
         groups=MONEY,
         help="How many days after the due date the customer pays this company on average "
-        "(weighted by amount, last 24 months; negative: early).",
+        "(weighted by amount, last 24 months; negative: early). Empty when the customer paid "
+        "no invoice in that time.",
     )
     lifecycle_overdue_amount = fields.Monetary(
         string="Customer Overdue",
@@ -127,9 +128,17 @@ class AccountMove(models.Model):
         if may_see_money and self.lifecycle_paid_invoice_count:
             days = self.lifecycle_days_to_pay
             if days > 0:
-                parts.append(self.env._("pays %(days)s days late on average", days=f"{days:.1f}"))
+                parts.append(
+                    self.env._(
+                        "pays %(days)s days late on average",
+                        days=formatLang(self.env, days, digits=1),
+                    )
+                )
             else:
                 parts.append(self.env._("pays on time"))
+        elif may_see_money and self.lifecycle_overdue_amount:
+            # owes money and paid nothing: no average to give, and certainly not "on time"
+            parts.append(self.env._("no invoice paid in the last 24 months"))
         if may_see_money and self.lifecycle_overdue_amount:
             parts.append(
                 self.env._(

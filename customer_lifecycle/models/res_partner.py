@@ -3,6 +3,7 @@ from contextvars import ContextVar
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -196,7 +197,8 @@ class ResPartner(models.Model):
         group_expand="_read_group_lifecycle_stage_ids",
     )
     lifecycle_stage_date = fields.Datetime(string="In Stage Since", copy=False, readonly=True)
-    # The name Odoo's rotting feature (mail.tracking.duration.mixin) reads; not stored.
+    # The name Odoo's rotting feature (mail.tracking.duration.mixin) reads. Not stored (a second
+    # column written on every move): the "stale" search below reads lifecycle_stage_date.
     date_last_stage_update = fields.Datetime(
         string="Last Stage Update", related="lifecycle_stage_date"
     )
@@ -699,11 +701,23 @@ class ResPartner(models.Model):
 
     def _lifecycle_consent_state_lists(self):
         """The current consent per channel of each partner, the preferred channel marked."""
-        by_partner = self.env["customer.consent"]._channel_states(self._origin.ids)
+        Consent = self.env["customer.consent"]
+        by_partner = Consent._channel_states(self._origin.ids)
+        # the tooltip, in the user's language ("Email: Granted"), not the raw state
+        states = {
+            **dict(Consent._fields["state"]._description_selection(self.env)),
+            "expired": self.env._("Expired"),
+            "unknown": self.env._("Not recorded"),
+        }
         for partner in self._origin:
             preferred = partner.lifecycle_preferred_channel_id.id
             for channel in by_partner[partner.id]:
                 channel["preferred"] = channel["id"] == preferred
+                channel["label"] = self.env._(
+                    "%(channel)s: %(state)s",
+                    channel=channel["name"],
+                    state=states.get(channel["state"], channel["state"]),
+                )
         return by_partner
 
     def get_lifecycle_consent_states(self):
@@ -750,6 +764,30 @@ class ResPartner(models.Model):
     @api.model
     def _read_group_lifecycle_stage_ids(self, stages, domain):
         return stages.search([])
+
+    def _search_is_rotting(self, operator, value):
+        """Customers left in their stage longer than the stage's "Days Before Stale", as the
+        card shows them (mail.tracking.duration.mixin's _compute_rotting, with no 12-month cap).
+
+        The mixin's own search reads a stored date_last_stage_update column, which the partner
+        has not: this one is a plain domain on lifecycle_stage_date, one branch per stage that
+        can go stale, so the funnel's filter keeps its record rules and needs no raw SQL."""
+        if operator != "in":
+            return NotImplemented  # the ORM negates the positive form
+        now = self.env.cr.now()
+        Stage = self.env["customer.lifecycle.stage"].sudo()  # stages are configuration
+        stages = Stage.search([("rotting_threshold_days", ">", 0)])
+        branches = []
+        for stage in stages:
+            since = now - relativedelta(days=stage.rotting_threshold_days)
+            entered_before = Domain("lifecycle_stage_date", "<", since) | (
+                Domain("lifecycle_stage_date", "=", False) & Domain("create_date", "<", since)
+            )
+            branches.append(Domain("lifecycle_stage_id", "=", stage.id) & entered_before)
+        stale = Domain.OR(branches)
+        if True in value and False in value:
+            return Domain.TRUE
+        return stale if True in value else ~stale
 
     def _compute_application_statistics_hook(self):
         """The stage and value class as badges in Odoo's own contact list and kanban, from
@@ -855,12 +893,14 @@ class ResPartner(models.Model):
         }
         if not may_see_money:
             return value
+        # no invoice paid: no average (None), not 0.0 days ("on time")
+        paid = payment.paid_invoice_count if payment else 0
         return {
             **value,
             "margin": fact.margin if fact else 0.0,
-            "paid_invoice_count": payment.paid_invoice_count if payment else 0,
-            "days_to_pay": payment.days_to_pay if payment else 0.0,
-            "late_share": payment.late_share if payment else 0.0,
+            "paid_invoice_count": paid,
+            "days_to_pay": payment.days_to_pay if paid else None,
+            "late_share": payment.late_share if paid else None,
             "overdue_amount": payment.overdue_amount if payment else 0.0,
             "overdue_since": fields.Date.to_string(payment.overdue_since) if payment else False,
         }
@@ -967,15 +1007,43 @@ class ResPartner(models.Model):
         return action
 
     def action_view_lifecycle_orders(self):
-        """The confirmed orders the lifecycle figures are computed from."""
+        """The confirmed orders the lifecycle figures are computed from, as the user may read
+        them. The button counts all of them, whoever sold them (the stage rests on them all);
+        a rep with "Own Documents Only" sees only theirs: the list's title then says how many
+        of them it shows and why, rather than open other reps' orders with elevated rights."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
-        action["domain"] = [
+        self._lifecycle_check_funnel_user()
+        self.check_access("read")
+        Order = self.env["sale.order"]
+        if not Order.has_access("read"):
+            raise UserError(
+                self.env._(
+                    "You may not read sale orders: the button counts this customer's confirmed "
+                    "orders, but opening them needs a Sales right. Ask an administrator."
+                )
+            )
+        domain = [
             ("partner_id", "child_of", self.commercial_partner_id.id),
             ("state", "=", "sale"),
             ("company_id", "=", self.env["res.company"]._lifecycle_company().id),
         ]
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["name"] = self.env._("Confirmed Orders")
+        action["domain"] = domain
         action["context"] = {"create": False}
+        # a count only, which the button shows already: no order is read with elevated rights
+        total = Order.sudo().search_count(domain)
+        shown = Order.search_count(domain)
+        if shown < total:
+            action["name"] = self.env._(
+                "Confirmed Orders: %(shown)s of %(total)s (the others are not yours)",
+                shown=shown,
+                total=total,
+            )
+            action["help"] = Markup("<p>%s</p>") % self.env._(
+                "The other confirmed orders of this customer belong to other salespeople: "
+                "your access shows your own orders only. The lifecycle figures count them all."
+            )
         return action
 
     # -- Stage changes ------------------------------------------------------------------------

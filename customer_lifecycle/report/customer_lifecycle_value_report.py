@@ -52,13 +52,14 @@ class CustomerLifecycleValueReport(models.Model):
     cancel_rate = fields.Float(
         string="Cancelled Orders (%)", digits=(16, 1), aggregator="avg", readonly=True
     )
+    paid_invoice_count = fields.Integer(string="Invoices Paid (24 Months)", readonly=True)
     days_to_pay = fields.Float(
         string="Average Days to Pay",
         digits=(16, 1),
         aggregator="avg",
         readonly=True,
         help="Average over the customers who paid invoices in the last 24 months; see the "
-        "customer's Invoicing tab.",
+        "customer's Invoicing tab. Empty for a customer who paid none.",
     )
     overdue_amount = fields.Monetary(string="Overdue Amount", readonly=True)
     # the predictions of the lifecycle company (empty in the others)
@@ -107,6 +108,7 @@ class CustomerLifecycleValueReport(models.Model):
                    round(f.discount::numeric, 1) AS discount_percent,
                    round(100.0 * f.cancel_count / NULLIF(f.order_count + f.cancel_count, 0), 1)
                        AS cancel_rate,
+                   COALESCE(pay.paid_invoice_count, 0) AS paid_invoice_count,
                    CASE WHEN pay.paid_invoice_count > 0 THEN pay.days_to_pay END AS days_to_pay,
                    COALESCE(pay.overdue_amount, 0) AS overdue_amount,
                    CASE WHEN %(predicted)s THEN p.lifecycle_probability_active END

@@ -1,8 +1,8 @@
 import { Component, onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
-import { deserializeDate, formatDate } from "@web/core/l10n/dates";
+import { deserializeDate } from "@web/core/l10n/dates";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
-import { formatFloat, formatMonetary } from "@web/views/fields/formatters";
+import { formatDate, formatFloat, formatMonetary } from "@web/views/fields/formatters";
 import { standardFieldProps } from "@web/views/fields/standard_field_props";
 
 /**
@@ -40,6 +40,7 @@ export class LifecycleCompanyValueField extends Component {
         return formatFloat(value, { digits: [16, 1] });
     }
 
+    /** A date as the form's date fields show it in the user's language ("Feb 15, 2026"). */
     date(value) {
         return value ? formatDate(deserializeDate(value)) : "";
     }

@@ -29,3 +29,33 @@ registry.category("web_tour.tours").add("customer_lifecycle_stage_tour", {
         },
     ],
 });
+
+// A salesperson with "Own Documents Only" moves a customer by the form's statusbar: the
+// Lifecycle tab's guidance follows to the new stage (it stayed on the old one).
+registry.category("web_tour.tours").add("customer_lifecycle_statusbar_guidance_tour", {
+    steps: () => [
+        {
+            content: "Open the Lifecycle tab",
+            trigger: ".o_notebook .nav-link:contains('Lifecycle')",
+            run: "click",
+        },
+        {
+            content: "The guidance is the Buyer stage's",
+            trigger: ".o_lifecycle_guidance:contains('Bought once')",
+        },
+        {
+            content: "Move the customer to Repeat Customer by the statusbar",
+            trigger: ".o_field_lifecycle_statusbar button:contains('Repeat Customer')",
+            run: "click",
+        },
+        {
+            content: "The statusbar shows the new stage",
+            trigger:
+                ".o_field_lifecycle_statusbar button.o_arrow_button_current:contains('Repeat Customer')",
+        },
+        {
+            content: "The guidance is now the Repeat Customer stage's",
+            trigger: ".o_lifecycle_guidance:contains('Buys again'):not(:contains('Bought once'))",
+        },
+    ],
+});
