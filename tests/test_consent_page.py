@@ -10,6 +10,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import config, mute_logger
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+PAGE_LOGGER = "odoo.addons.customer_lifecycle.controllers.consent_page"
 
 
 @tagged("post_install", "-at_install")
@@ -79,7 +80,7 @@ class TestConsentPage(HttpCase):
                 # a page of the addon in the customer's words, with the way back to their page
                 self.assertIn("This choice is not on your page", response.text)
                 self.assertIn(f'href="{self.path}"', response.text)
-        with mute_logger("odoo.http"):
+        with mute_logger(PAGE_LOGGER):
             data = {"channel_id": str(self.email.id), "choice": "grant"}
             self.assertEqual(self.post(data, csrf=False).status_code, 400, "no CSRF token")
             wrong = {**data, "csrf_token": "0" * 40 + "o9999999999"}
@@ -128,7 +129,7 @@ class TestConsentPage(HttpCase):
         self.assertIn('type="submit"', page.text)
         self.assertEqual(self.url_open(confirm, method="HEAD").status_code, 200)
         self.assertEqual(self.log().mapped("state"), ["pending"])
-        with mute_logger("odoo.http"):
+        with mute_logger(PAGE_LOGGER):
             self.assertEqual(self.post({}, path=confirm, csrf=False).status_code, 400)
         self.assertEqual(self.url_open(f"{self.path}/confirm/not-the-code").status_code, 404)
         token = CSRF.search(page.text).group(1)

@@ -8,14 +8,24 @@ registry.category("web_tour.tours").add("customer_lifecycle_consent_page_tour", 
             trigger: ".o_lifecycle_consent_channel[data-channel='SMS'][data-state='granted']",
         },
         {
+            content: "Each channel says which address it means, partly hidden",
+            trigger:
+                ".o_lifecycle_consent_channel[data-channel='Email'] .o_lifecycle_consent_address:contains('m***@example.com')",
+        },
+        {
+            content: "No thank-you before any change",
+            trigger: ".o_lifecycle_consent_page:not(:has(.alert-success))",
+        },
+        {
             content: "No more SMS",
             trigger: ".o_lifecycle_consent_channel[data-channel='SMS'] button[value='withdraw']",
             run: "click",
             expectUnloadPage: true,
         },
         {
-            content: "Saved",
-            trigger: ".o_lifecycle_consent_channel[data-channel='SMS'][data-state='withdrawn']",
+            content: "Saved, and thanked for it once",
+            trigger:
+                ".o_lifecycle_consent_page:has(.alert-success) .o_lifecycle_consent_channel[data-channel='SMS'][data-state='withdrawn']",
         },
         {
             content: "Yes to email",
