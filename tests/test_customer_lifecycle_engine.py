@@ -217,7 +217,9 @@ class TestLifecycleValues(LifecycleCase):
         assigned = self.env["mail.message"].search_count(notifications)  # "you are assigned"
         self.order(marco, "2025-01-10")  # buyer at once; its activity is announced
         announced = self.env["mail.message"].search_count(notifications)
-        self.assertEqual(announced - assigned, 1, "a move in the day announces its activity")
+        # each move in the day announces its activity: the quotation's follow-up (prospect),
+        # then the order's second purchase call (buyer)
+        self.assertEqual(announced - assigned, 2, "a move in the day announces its activity")
         self.nightly_run("2026-06-30")
         self.assertEqual(marco.lifecycle_stage_id.code, "lost")
         win_back = self.env["mail.activity"].search(

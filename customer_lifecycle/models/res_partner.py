@@ -486,6 +486,42 @@ class ResPartner(models.Model):
         string="Consent by Channel", compute="_compute_lifecycle_consent_states", groups=SENSITIVE
     )
 
+    # -- The funnel card (issue 15): what to do next, when we last spoke, how late ----------
+    # Not stored and read on the cards only: each is computed for a page of cards at once.
+    lifecycle_stage_code = fields.Selection(related="lifecycle_stage_id.code", string="Stage Rule")
+    lifecycle_last_contact = fields.Datetime(
+        string="Last Contact",
+        compute="_compute_lifecycle_last_contact",
+        groups=SENSITIVE,
+        help="The last message or note written on the customer or its contacts, e-mail "
+        "received or sent there, or activity done (a logged call is one).",
+    )
+    lifecycle_overdue_days = fields.Integer(
+        string="Days Overdue",
+        compute="_compute_lifecycle_overdue",
+        help="Days past the next expected order, for the customers overdue for repurchase.",
+    )
+    lifecycle_overdue_label = fields.Char(
+        string="Overdue For", compute="_compute_lifecycle_overdue"
+    )
+    lifecycle_phone_withdrawn = fields.Boolean(
+        string="Phone Consent Withdrawn",
+        compute="_compute_lifecycle_channel_withdrawn",
+        groups=SENSITIVE,
+    )
+    lifecycle_email_withdrawn = fields.Boolean(
+        string="Email Consent Withdrawn",
+        compute="_compute_lifecycle_channel_withdrawn",
+        groups=SENSITIVE,
+    )
+    # Who is a customer: one definition for the funnel and the Customer Value analysis.
+    lifecycle_is_customer = fields.Boolean(
+        string="In the Customer Base",
+        compute="_compute_lifecycle_is_customer",
+        search="_search_lifecycle_is_customer",
+    )
+    # -- end of the funnel card fields --------------------------------------------------------
+
     # The funnel's columns read stage by stage in res.partner's own order (complete_name, id
     # desc): this index answers each column's first cards without sorting the stage's customers.
     _lifecycle_stage_order_idx = models.Index("(lifecycle_stage_id, complete_name, id DESC)")
@@ -760,6 +796,99 @@ class ResPartner(models.Model):
                 )
             )
         return partner.commercial_partner_id
+
+    # -- The funnel card (issue 15) -------------------------------------------------------------
+    def _compute_lifecycle_last_contact(self):
+        """One query for the page: the newest conversation on the customer or its contacts
+        (comments, notes, e-mails; not the tracking and notifications the system writes) or
+        done activity (what marking an activity done leaves: a message with its type)."""
+        commercial = self._origin.commercial_partner_id
+        last = {}
+        if commercial:
+            self.env["mail.message"].flush_model(
+                ["model", "res_id", "date", "message_type", "mail_activity_type_id"]
+            )
+            rows = self.env.execute_query(
+                SQL(
+                    """SELECT p.commercial_partner_id, max(m.date)
+                         FROM mail_message m
+                         JOIN res_partner p ON p.id = m.res_id
+                        WHERE m.model = 'res.partner'
+                          AND p.commercial_partner_id = ANY(%(ids)s)
+                          AND (m.mail_activity_type_id IS NOT NULL
+                               OR m.message_type IN ('comment', 'email', 'email_outgoing'))
+                     GROUP BY p.commercial_partner_id""",
+                    ids=commercial.ids,
+                )
+            )
+            last = dict(rows)
+        for partner in self:
+            partner.lifecycle_last_contact = last.get(
+                partner._origin.commercial_partner_id.id, False
+            )
+
+    @api.depends("lifecycle_health", "lifecycle_next_order_date")
+    @api.depends_context("tz")
+    def _compute_lifecycle_overdue(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            days = 0
+            if partner.lifecycle_health == "overdue" and partner.lifecycle_next_order_date:
+                days = max((today - partner.lifecycle_next_order_date).days, 0)
+            partner.lifecycle_overdue_days = days
+            if not days:
+                partner.lifecycle_overdue_label = False
+            elif days == 1:
+                partner.lifecycle_overdue_label = self.env._("Overdue by 1 day")
+            else:
+                partner.lifecycle_overdue_label = self.env._("Overdue by %(days)s days", days=days)
+
+    def _compute_lifecycle_channel_withdrawn(self):
+        """A customer who withdrew or refused the phone (e-mail) consent: the card's call
+        (e-mail) link stays, muted - a service call is not marketing."""
+        states = self.env["customer.consent"]._current_states(self._origin.ids)
+        phone = self.env.ref("customer_lifecycle.consent_channel_phone").id
+        email = self.env.ref("customer_lifecycle.consent_channel_email").id
+        for partner in self:
+            known = states.get(partner._origin.id, {})
+            partner.lifecycle_phone_withdrawn = known.get(phone) in ("withdrawn", "refused")
+            partner.lifecycle_email_withdrawn = known.get(email) in ("withdrawn", "refused")
+
+    @api.model
+    def _lifecycle_customer_domain(self):
+        """Who is a customer, for the funnel and the Customer Value analysis alike: a
+        commercial entity with a stage, not an internal user, and not a pure vendor - a vendor
+        who ordered or asked for a quotation is a customer too."""
+        return Domain(
+            [
+                ("lifecycle_stage_id", "!=", False),
+                "!",
+                ("user_ids", "any", [("share", "=", False)]),
+                "|",
+                ("is_company", "=", True),
+                ("parent_id", "=", False),
+                "|",
+                "|",
+                "|",
+                ("supplier_rank", "=", 0),
+                ("customer_rank", ">", 0),
+                ("lifecycle_order_count", ">", 0),
+                ("lifecycle_last_quotation_date", "!=", False),
+            ]
+        )
+
+    def _compute_lifecycle_is_customer(self):
+        customers = self.filtered_domain(self._lifecycle_customer_domain())
+        for partner in self:
+            partner.lifecycle_is_customer = partner in customers
+
+    def _search_lifecycle_is_customer(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        domain = self._lifecycle_customer_domain()
+        return domain if (operator == "in") == (True in value) else ~domain
+
+    # -- end of the funnel card ------------------------------------------------------------------
 
     @api.model
     def _read_group_lifecycle_stage_ids(self, stages, domain):
@@ -1344,9 +1473,27 @@ class ResPartner(models.Model):
         )
         self.invalidate_model(names)
 
+    def _lifecycle_drop_previous_playbook(self, stage, previous):
+        """The stage left behind is done with: its playbook activity, still open, would stand
+        as the card's next step (a quotation follow-up on a customer who just ordered)."""
+        by_type = {}
+        for partner in self:
+            left_type = previous[partner.id].activity_type_id
+            if left_type and left_type != stage.activity_type_id:
+                by_type.setdefault(left_type.id, []).append(partner.id)
+        for type_id, partner_ids in by_type.items():
+            self.env["mail.activity"].sudo().search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", partner_ids),
+                    ("activity_type_id", "=", type_id),
+                ]
+            ).unlink()
+
     def _lifecycle_schedule_playbook(self, stage, previous, quiet=False):
         """Schedule the stage's activity on every partner entering it; when a referral buys for
         the first time, thank its referrer."""
+        self._lifecycle_drop_previous_playbook(stage, previous)
         today = fields.Date.context_today(self)
         Activity = self.env["mail.activity"].sudo()
         if quiet:

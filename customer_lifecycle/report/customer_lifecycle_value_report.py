@@ -88,13 +88,24 @@ class CustomerLifecycleValueReport(models.Model):
             "lifecycle_stage_id", "lifecycle_value_class", "rfm_segment", "user_id", "country_id",
             "lifecycle_probability_active", "lifecycle_predicted_revenue_12m",
             "lifecycle_total_value",
+            # who is a customer (res.partner._lifecycle_customer_domain)
+            "active", "is_company", "parent_id", "supplier_rank", "customer_rank",
+            "lifecycle_order_count", "lifecycle_last_quotation_date",
         ],
+        "res.users": ["partner_id", "share"],
     }  # fmt: skip
 
     @property
     def _table_query(self):
-        """The current company's customers: those with order facts there, or invoices."""
+        """The current company's customers: the funnel's customers (one definition,
+        res.partner._lifecycle_customer_domain) with order facts there, or invoices."""
         company = self.env.company
+        # the population itself, whatever the user may read: the report has its own rules
+        customers = (
+            self.env["res.partner"]
+            .with_context(active_test=True)
+            ._search(self.env["res.partner"]._lifecycle_customer_domain(), bypass_access=True)
+        )
         return SQL(
             """
             SELECT p.id, p.id AS partner_id, %(company_id)s AS company_id,
@@ -121,9 +132,10 @@ class CustomerLifecycleValueReport(models.Model):
                 ON f.partner_id = p.id AND f.company_id = %(company_id)s
          LEFT JOIN customer_lifecycle_payment pay
                 ON pay.partner_id = p.id AND pay.company_id = %(company_id)s
-             WHERE p.lifecycle_stage_id IS NOT NULL
+             WHERE p.id IN %(customers)s
                AND (f.id IS NOT NULL OR pay.id IS NOT NULL)
             """,
+            customers=customers.subselect(),
             company_id=company.id,
             currency_id=company.currency_id.id,
             predicted=company == company._lifecycle_company(),

@@ -9,6 +9,13 @@ import { moveToStage } from "../lifecycle_stage_move";
 export class LifecycleFunnelHeader extends KanbanHeader {
     static template = "customer_lifecycle.FunnelKanbanHeader";
 
+    /** The column's count follows the health bar: with a colour selected, the customers of
+     * that colour in the column (what the column then shows), else all of them. */
+    get columnCount() {
+        const filtered = this.props.progressBarState?.getGroupCount(this.group);
+        return filtered ?? this.group.count;
+    }
+
     /** A column's own order: its customers by probability still active, least likely first
      * (again: most likely first, a third time: the funnel's order). For the Lost and At Risk
      * customers a rep calls first those who may still come back. */
