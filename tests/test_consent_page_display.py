@@ -158,6 +158,8 @@ class TestConsentPageDisplay(HttpCase):
         # another visitor (another session) opening the page now sees no banner
         other = requests.get(self.base_url() + self.path, timeout=10).text
         self.assertNotIn(THANKS, other)
+        # a link preview's HEAD leaves it to the browser's GET
+        self.assertEqual(self.open(method="HEAD").status_code, 200)
         self.assertIn(THANKS, self.open().text)
         self.assertNotIn(THANKS, self.open().text, "a reload does not repeat it")
 
