@@ -174,7 +174,7 @@ class TestFunnelCards(LifecycleCase):
         step = arch.xpath("//div[contains(@class, 'o_lifecycle_next_step')]")[0]
         self.assertEqual(
             [f.get("name") for f in step.iter("field")],
-            ["activity_summary", "activity_type_id", "activity_date_deadline"],
+            ["activity_date_deadline", "activity_summary", "activity_type_id"],
         )
         self.assertEqual(
             " ".join(

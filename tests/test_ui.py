@@ -238,3 +238,55 @@ class TestLifecycleUi(HttpCase):
             "customer_lifecycle_no_payment_tour",
             login="clc_tour_no_payment",
         )
+
+    def test_a_salesperson_reads_each_card_of_the_funnel_in_the_browser(self):
+        """The next step on every card (issue 15) and a Lost card that looks lost, at 1366 px,
+        as a salesperson with "Own Documents Only"."""
+        rep = self._rep_day_salesperson()
+        Partner = self.env["res.partner"]
+        buyer = self.env.ref("customer_lifecycle.stage_buyer")
+        step, overdue, due, lost = Partner.create(
+            [
+                {
+                    "name": f"Card {name}",
+                    "is_company": True,
+                    "user_id": rep.id,
+                    "phone": "+39 051 555 0101",
+                    "email": f"{name.lower()}@example.com",
+                }
+                for name in ("Step", "Overdue", "Due", "Lost")
+            ]
+        )
+        Partner.create({"name": "Card Quiet", "is_company": True, "user_id": rep.id})
+        (step | overdue | due | lost)._lifecycle_move(buyer, trigger="order", automatic=True)
+        step.activity_ids.unlink()
+        step.activity_schedule(
+            "mail.mail_activity_data_call",
+            summary="Present the spring catalogue",
+            user_id=rep.id,
+        )
+        step.message_post(body="Asked for the price list", message_type="comment")
+        self.env["customer.consent"].create(
+            {
+                "partner_id": due.id,
+                "channel_id": self.env.ref("customer_lifecycle.consent_channel_phone").id,
+                "state": "withdrawn",
+            }
+        )
+        lost.write({"rfm_segment": "loyal", "lifecycle_probability_active": 0.94})
+        lost.lifecycle_order_count = 3
+        lost._lifecycle_move(
+            self.env.ref("customer_lifecycle.stage_lost"),
+            lost_reason=self.env.ref("customer_lifecycle.lost_reason_competitor"),
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            """UPDATE res_partner
+                  SET lifecycle_health = CASE id WHEN %(overdue)s THEN 'overdue' ELSE 'due' END,
+                      lifecycle_last_order_date = CURRENT_DATE - 60,
+                      lifecycle_next_order_date = CURRENT_DATE
+                          - CASE id WHEN %(overdue)s THEN 5 ELSE 2 END
+                WHERE id IN %(ids)s""",
+            {"overdue": overdue.id, "ids": (overdue.id, due.id)},
+        )
+        self.start_tour("/odoo", "customer_lifecycle_funnel_cards_tour", login="clc_tour_own_docs")

@@ -126,3 +126,69 @@ registry.category("web_tour.tours").add("customer_lifecycle_funnel_tour", {
         },
     ],
 });
+
+// -- H2 (issue 15, "The next step on every card"): a rep reads each card without opening it ----
+
+registry.category("web_tour.tours").add("customer_lifecycle_funnel_cards_tour", {
+    url: "/odoo/lifecycle-funnel",
+    steps: () => [
+        {
+            content: "The next activity, in words",
+            trigger: `${column("Buyer")} .o_kanban_record:contains('Card Step') .o_lifecycle_next_step:contains('Present the spring catalogue')`,
+        },
+        {
+            content: "A customer with nothing planned says so",
+            trigger: `${column("Potential")} .o_kanban_record:contains('Card Quiet') .o_lifecycle_no_next_step:contains('No next step')`,
+        },
+        {
+            content: "The last contact is on the card",
+            trigger: `.o_kanban_record:contains('Card Step') .o_lifecycle_last_contact`,
+        },
+        {
+            content: "One-click call and e-mail",
+            trigger: `.o_kanban_record:contains('Card Step') a.o_lifecycle_call[href='tel:+39 051 555 0101'][title='Call']`,
+        },
+        {
+            content: "... muted where the customer withdrew the phone consent",
+            trigger: `.o_kanban_record:contains('Card Due') a.o_lifecycle_call.o_lifecycle_withdrawn`,
+        },
+        {
+            content: "Overdue by how many days",
+            trigger: `.o_kanban_record:contains('Card Overdue') .o_lifecycle_overdue:contains('Overdue by 5 days')`,
+        },
+        {
+            content: "Past the expected date: coloured as due",
+            trigger: `.o_kanban_record:contains('Card Due') .o_lifecycle_due.text-warning`,
+        },
+        {
+            content: "Three buyers",
+            trigger: `${column("Buyer")} .o_lifecycle_funnel_count:contains('(3)')`,
+        },
+        {
+            content: "Show only the overdue buyers",
+            trigger: `${column("Buyer")} .o_column_progress .progress-bar.bg-danger`,
+            run: "click",
+        },
+        {
+            content: "The column counts what it shows",
+            trigger: `${column("Buyer")} .o_lifecycle_funnel_count:contains('(1)')`,
+        },
+        {
+            content: "Only the overdue one is shown",
+            trigger: `${column("Buyer")}:contains('Card Overdue'):not(:contains('Card Due'))`,
+        },
+        {
+            content: "Unfold Lost",
+            trigger: `${column("Lost")}.o_column_folded`,
+            run: "click",
+        },
+        {
+            content: "A lost card: the last segment muted, no badge as if active, no probability bar",
+            trigger: `${column("Lost")} .o_kanban_record:contains('Card Lost'):has(.o_lifecycle_last_segment:contains('Loyal')):not(:has(.o_field_badge)):not(:has(.o_lifecycle_probability))`,
+        },
+        {
+            content: "Its lost reason",
+            trigger: `${column("Lost")} .o_kanban_record:contains('Card Lost'):contains('Went to a competitor')`,
+        },
+    ],
+});
