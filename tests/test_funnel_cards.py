@@ -428,6 +428,13 @@ class TestFunnelCards(LifecycleCase):
         )
         self.assertNotIn(pure_vendor, funnel)
         self.assertNotIn(pure_vendor, in_report)
+        # the same definition, read on a record and searched negatively
+        self.assertEqual(
+            [p.lifecycle_is_customer for p in (vendor_buyer, plain, pure_vendor, user_partner)],
+            [True, True, False, False],
+        )
+        others = self.Partner.search([("lifecycle_is_customer", "=", False)])
+        self.assertEqual(others & (vendor_buyer | plain | pure_vendor), pure_vendor)
         self.assertEqual(
             in_report - funnel, self.Partner, "every analysed customer is in the funnel"
         )
