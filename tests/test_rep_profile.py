@@ -4,6 +4,8 @@ contacts; every other partner field keeps Odoo's rules, and nothing else gets wr
 rights this lends. Attacked as that rep, a plain employee, a portal user and a rep of another
 company, through the dialog and over RPC-like calls with crafted values and context keys."""
 
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
@@ -206,3 +208,81 @@ class TestRepProfile(LifecycleCase):
             "arch"
         ]
         self.assertNotIn('name="action_lifecycle_update_profile"', arch)
+
+
+@tagged("post_install", "-at_install")
+class TestRepNextStep(LifecycleCase):
+    """The card's next step is the rep's to plan: scheduling an activity or logging a note on a
+    customer needs only read access for lifecycle users; leaving a stage removes only what its
+    playbook scheduled."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.Partner.create({"name": "Osteria Tour", "is_company": True})
+        cls.portal = new_test_user(cls.env, login="clc_ns_portal", groups="base.group_portal")
+        cls.company_b = cls.env["res.company"].create({"name": "Bottega B"})
+        cls.rep_b = new_test_user(
+            cls.env,
+            login="clc_ns_rep_b",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
+        )
+        cls.customer_a = cls.Partner.create({"name": "Cliente A", "company_id": cls.company.id})
+
+    def test_the_rep_schedules_the_next_step_and_logs_a_call(self):
+        customer = self.customer.with_user(self.salesperson)
+        activity = customer.activity_schedule(
+            "mail.mail_activity_data_call",
+            summary="Propose the autumn range",
+            user_id=self.salesperson.id,
+        )
+        self.assertEqual(self.customer.activity_ids, activity.sudo())
+        self.assertEqual(activity.sudo().create_uid, self.salesperson)
+        customer.message_post(body="Called: they want samples", message_type="comment")
+        activity.action_feedback(feedback="Samples promised")
+        self.assertFalse(self.customer.activity_ids)
+        self.assertEqual(self.customer.name, "Osteria Tour")
+        # still no right to edit the contact or others' activities
+        with self.assertRaises(AccessError):
+            customer.write({"name": "Renamed"})
+        admin_activity = self.customer.activity_schedule("mail.mail_activity_data_todo")
+        with self.assertRaises(AccessError):
+            admin_activity.with_user(self.salesperson).write({"summary": "Changed"})
+
+    def test_the_others_plan_nothing_on_customers(self):
+        for user, customer in (
+            (self.employee, self.customer),
+            (self.portal, self.customer),
+            (self.rep_b, self.customer_a),
+        ):
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    customer.with_user(user).activity_schedule("mail.mail_activity_data_call")
+                with self.assertRaises(AccessError):
+                    customer.with_user(user).message_post(body="Hello", message_type="comment")
+        self.assertFalse(self.customer.activity_ids | self.customer_a.activity_ids)
+
+    def test_leaving_a_stage_removes_only_its_playbook_activity(self):
+        prospect = self.stage("prospect")
+        with freeze_time("2026-03-02"):
+            self.customer.with_user(self.salesperson).action_lifecycle_set_stage(prospect.id)
+            # the rep's own activity of the very type the playbook uses
+            own = self.customer.with_user(self.salesperson).activity_schedule(
+                act_type_xmlid="customer_lifecycle.activity_type_quotation_follow_up",
+                summary="Send the revised quotation",
+                user_id=self.salesperson.id,
+            )
+        playbook = self.customer.activity_ids - own.sudo()
+        self.assertEqual(playbook.lifecycle_stage_id, prospect)
+        self.assertFalse(own.sudo().lifecycle_stage_id)
+        with freeze_time("2026-03-04"):
+            self.customer.with_user(self.salesperson).action_lifecycle_set_stage(
+                self.stage("buyer").id
+            )
+        self.assertFalse(playbook.exists())
+        self.assertEqual(
+            sorted(self.customer.activity_ids.mapped("summary")),
+            sorted([own.sudo().summary, self.stage("buyer").activity_type_id.summary or False]),
+        )

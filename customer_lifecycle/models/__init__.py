@@ -9,6 +9,7 @@ from . import customer_consent
 from . import customer_lifecycle_interest
 from . import customer_special_date
 from . import res_partner
+from . import mail_activity
 from . import account_move
 from . import customer_lifecycle_engine
 from . import res_company

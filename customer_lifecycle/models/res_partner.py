@@ -1114,6 +1114,17 @@ class ResPartner(models.Model):
         self.sudo()._lifecycle_move(stage)
         return True
 
+    def _mail_get_operation_for_mail_message_operation(self, message_operation):
+        """A lifecycle user plans the next step on the customers they may read: scheduling an
+        activity or posting a message there needs read access, as Odoo lets its event
+        registration desk post on events. Editing or deleting others' messages and
+        activities still needs the right to edit the contact."""
+        if message_operation == "create" and self.env.user.has_group(
+            "customer_lifecycle.group_lifecycle_user"
+        ):
+            return dict.fromkeys(self, "read")
+        return super()._mail_get_operation_for_mail_message_operation(message_operation)
+
     def _lifecycle_check_funnel_user(self):
         """Staff actions of the funnel are for lifecycle users, whatever the view shows."""
         if not self.env.su and not self.env.user.has_group(
@@ -1473,27 +1484,23 @@ class ResPartner(models.Model):
         )
         self.invalidate_model(names)
 
-    def _lifecycle_drop_previous_playbook(self, stage, previous):
-        """The stage left behind is done with: its playbook activity, still open, would stand
-        as the card's next step (a quotation follow-up on a customer who just ordered)."""
-        by_type = {}
-        for partner in self:
-            left_type = previous[partner.id].activity_type_id
-            if left_type and left_type != stage.activity_type_id:
-                by_type.setdefault(left_type.id, []).append(partner.id)
-        for type_id, partner_ids in by_type.items():
-            self.env["mail.activity"].sudo().search(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", partner_ids),
-                    ("activity_type_id", "=", type_id),
-                ]
-            ).unlink()
+    def _lifecycle_drop_previous_playbook(self, stage):
+        """The stages left behind are done with: their playbook activities still open would
+        stand as the card's next step (a quotation follow-up on a customer who just ordered).
+        Only what a playbook scheduled goes (mail.activity.lifecycle_stage_id); a rep's own
+        activities stay, whatever their type."""
+        self.env["mail.activity"].sudo().search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", self.ids),
+                ("lifecycle_stage_id", "not in", [False, stage.id]),
+            ]
+        ).unlink()
 
     def _lifecycle_schedule_playbook(self, stage, previous, quiet=False):
         """Schedule the stage's activity on every partner entering it; when a referral buys for
         the first time, thank its referrer."""
-        self._lifecycle_drop_previous_playbook(stage, previous)
+        self._lifecycle_drop_previous_playbook(stage)
         today = fields.Date.context_today(self)
         Activity = self.env["mail.activity"].sudo()
         if quiet:
@@ -1512,6 +1519,7 @@ class ResPartner(models.Model):
                         "summary": stage.activity_summary or stage.activity_type_id.summary,
                         "date_deadline": fields.Date.add(today, days=stage.activity_delay_days),
                         "user_id": (stage.activity_user_id or partner.user_id or self.env.user).id,
+                        "lifecycle_stage_id": stage.id,
                     }
                 )
         thank = self.env.ref("customer_lifecycle.activity_type_thank_referrer")
