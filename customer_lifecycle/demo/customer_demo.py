@@ -122,7 +122,8 @@ NAME_TRANSLATIONS = {
 # (archetype, how many, companies among them). Orders per archetype are drawn in _order_dates.
 MIX = [
     ("big", 12, 12),  # big accounts: frequent, large orders, most of the revenue
-    ("regular", 58, 30),  # repeat buyers, every one to four months
+    ("regular", 50, 27),  # repeat buyers, every one to four months
+    ("won_back", 8, 3),  # repeat buyers who stopped for most of a year, then came back
     ("one_time", 40, 8),  # bought once
     ("lapsed", 30, 12),  # bought several times, then stopped a year or two ago
     ("referred_buyer", 10, 3),  # brought by a customer, then bought
@@ -217,7 +218,7 @@ class CustomerLifecycleDemo(models.AbstractModel):
 
     def _people(self, rng, salespeople):
         """Create the customers; returns [(archetype, commercial partner)] in creation order."""
-        plan, vals_list = [], []
+        plan, vals_list, taken = [], [], set()
         for archetype, count, companies in MIX:
             for index in range(count):
                 country = IT if rng.random() < 0.55 else PL
@@ -228,12 +229,15 @@ class CustomerLifecycleDemo(models.AbstractModel):
                         country,
                         is_company=index < companies,
                         salesperson=rng.choice(salespeople),
+                        taken=taken,
                     )
                 )
         partners = self.env["res.partner"].create(vals_list)
         return list(zip(plan, partners, strict=True))
 
-    def _partner_vals(self, rng, country, is_company, salesperson):
+    def _partner_vals(self, rng, country, is_company, salesperson, taken):
+        """One customer's values; a company gets a name not in taken (the names given so far),
+        which it joins."""
         first = rng.choice(country["first"])
         last = rng.choice(country["last"])[1 if first in country["female"] else 0]
         city, zip_code = rng.choice(country["cities"])
@@ -254,6 +258,7 @@ class CustomerLifecycleDemo(models.AbstractModel):
         if not is_company:
             return {**vals, "name": person, "email": f"{login}{rng.randint(1, 99)}@example.com"}
         name = rng.choice(country["company"]).format(first=first, last=last)
+        name = self._unique(name, taken, city)
         domain = name.split(" ")[0].lower().translate(ASCII) + f"-{last.lower().translate(ASCII)}"
         return {
             **vals,
@@ -264,6 +269,18 @@ class CustomerLifecycleDemo(models.AbstractModel):
                 Command.create({"name": person, "email": f"{login}@{domain}.example.com"})
             ],
         }
+
+    @staticmethod
+    def _unique(name, taken, city):
+        """name, or when another demo company has it already, the name with its city (and a
+        number, should that be taken too); the result is added to taken. No random draw: the
+        rest of the demo stays that of the seed."""
+        candidate, number = name, 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{name} ({city})" if number == 2 else f"{name} ({city} {number})"
+        taken.add(candidate)
+        return candidate
 
     def _acquisition(self, rng, people):
         """How the customers came: most have a channel (the referred ones: referral), some a
@@ -471,18 +488,28 @@ class CustomerLifecycleDemo(models.AbstractModel):
             return []
         if archetype == "referral":  # some already asked for a quotation
             return [rng.randint(3, 40)] if rng.random() < 0.3 else []
-        if archetype == "prospect":
-            return [rng.randint(1, 60)]
-        if archetype == "one_time":
-            return [rng.randint(5, DAYS)]
+        if archetype in ("prospect", "one_time"):  # once: a quotation, an order
+            return [rng.randint(1, 60) if archetype == "prospect" else rng.randint(5, DAYS)]
         if archetype == "referred_buyer":
             first = rng.randint(60, 400)
             return [first, first - rng.randint(20, 50)] if rng.random() < 0.5 else [first]
+        if archetype == "won_back":  # regular, silent for 220 to 360 days, back since
+            gap = rng.randint(20, 60)
+            back = rng.randint(30, 200)
+            paused = back + rng.randint(220, 360)
+            return self._every(rng, gap, rng.randint(paused + 200, DAYS), paused) + self._every(
+                rng, gap, back, rng.randint(1, 20)
+            )
         gap, start, stop = {
             "big": (rng.randint(9, 16), DAYS, rng.randint(1, 20)),
             "regular": (rng.randint(25, 110), rng.randint(200, DAYS), rng.randint(1, 90)),
             "lapsed": (rng.randint(30, 90), DAYS, rng.randint(420, 800)),
         }[archetype]
+        return self._every(rng, gap, start, stop)
+
+    @staticmethod
+    def _every(rng, gap, start, stop):
+        """Days before today from start down to stop (excluded), about gap days apart."""
         days, day = [], start
         while day > stop:
             days.append(day)
