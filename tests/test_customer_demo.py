@@ -21,7 +21,7 @@ class TestCustomerDemo(LifecycleCase):
     def test_mix_of_customers_and_orders(self):
         partners, orders = self._generate()
         customers = partners.filtered(lambda p: not p.parent_id)
-        self.assertEqual(len(customers), 200)
+        self.assertEqual(len(customers), 208)
         self.assertTrue(customers.filtered("is_company").child_ids, "companies have a contact")
         countries = Counter(p.country_id.code for p in customers)
         self.assertEqual(set(countries), {"IT", "PL"})

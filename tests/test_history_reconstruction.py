@@ -350,17 +350,19 @@ class TestDemoHistory(LifecycleCase):
         # the demo's customers and orders as _generate makes them (its invoices and payments,
         # the slow part, play no part in the stages)
         demo = self.env["customer.lifecycle.demo"]
-        rng = random.Random(SEED)
         with freeze_time("2026-03-02 08:00:00"):
-            people = demo._people(rng, self.env.ref("base.user_admin"))
-            demo._referrals(rng, people)
-            demo._orders(rng, people, demo._products(), fields.Date.today())
+            people, _orders = demo._customers_and_orders(
+                random.Random(SEED),
+                self.env.ref("base.user_admin"),
+                demo._products(),
+                fields.Date.today(),
+            )
             self.engine._recompute_all(trigger="schedule", in_transaction=True)
             counts = self.env["customer.lifecycle.history"]._reconstruct_from_orders()
         customers = self.env["res.partner"].concat(*(partner for _kind, partner in people))
         companies = customers.filtered("is_company").mapped("name")
         self.assertEqual(len(companies), len(set(companies)), "a company name repeats")
-        self.assertEqual(len(companies), 80)
+        self.assertEqual(len(companies), 83)
 
         history = self.env["customer.lifecycle.history"].search(
             [("partner_id", "in", customers.ids)], order="partner_id, date, id"

@@ -122,14 +122,18 @@ NAME_TRANSLATIONS = {
 # (archetype, how many, companies among them). Orders per archetype are drawn in _order_dates.
 MIX = [
     ("big", 12, 12),  # big accounts: frequent, large orders, most of the revenue
-    ("regular", 50, 27),  # repeat buyers, every one to four months
-    ("won_back", 8, 3),  # repeat buyers who stopped for most of a year, then came back
+    ("regular", 58, 30),  # repeat buyers, every one to four months
     ("one_time", 40, 8),  # bought once
     ("lapsed", 30, 12),  # bought several times, then stopped a year or two ago
     ("referred_buyer", 10, 3),  # brought by a customer, then bought
     ("prospect", 20, 8),  # open quotations only
     ("referral", 12, 2),  # brought by a customer, not bought yet
     ("potential", 18, 5),  # never contacted
+]
+# Drawn from a stream of their own after the rest, which stays that of the seed (its spend
+# figures are what the prediction models are fitted on).
+COMEBACK_MIX = [
+    ("won_back", 8, 3),  # repeat buyers who stopped for most of a year, then came back
 ]
 LOST_NOTES = [
     "Said on the phone they will not order again this year.",
@@ -153,15 +157,26 @@ class CustomerLifecycleDemo(models.AbstractModel):
         salespeople = self.env.ref("base.user_admin")
         if demo_user := self.env.ref("base.user_demo", raise_if_not_found=False):
             salespeople |= demo_user
-        people = self._people(rng, salespeople)
-        self._referrals(rng, people)
-        orders = self._orders(rng, people, products, today)
+        people, orders = self._customers_and_orders(rng, salespeople, products, today)
         # streams of their own: the customers and orders stay those of the seed
         self._invoices(random.Random(SEED + 1), orders, today)
         self._acquisition(random.Random(SEED + 2), people)
         self._consents(random.Random(SEED + 3), people, today)
         self._profiles(random.Random(SEED + 4), people, today)
         self._translate_names()
+
+    def _customers_and_orders(self, rng, salespeople, products, today):
+        """The customers, their referrers and their orders: those of the seed, then the ones
+        who came back after a pause (a stream of their own). Returns ([(archetype, partner)],
+        orders)."""
+        taken = set()  # company names given so far
+        people = self._people(rng, salespeople, MIX, taken)
+        self._referrals(rng, people)
+        orders = self._orders(rng, people, products, today)
+        comeback_rng = random.Random(SEED + 5)
+        comeback = self._people(comeback_rng, salespeople, COMEBACK_MIX, taken)
+        orders |= self._orders(comeback_rng, comeback, products, today)
+        return people + comeback, orders
 
     @api.model
     def _translate_names(self):
@@ -216,10 +231,11 @@ class CustomerLifecycleDemo(models.AbstractModel):
             products.append(product)
         return products
 
-    def _people(self, rng, salespeople):
-        """Create the customers; returns [(archetype, commercial partner)] in creation order."""
-        plan, vals_list, taken = [], [], set()
-        for archetype, count, companies in MIX:
+    def _people(self, rng, salespeople, mix, taken):
+        """Create the customers of mix; returns [(archetype, commercial partner)] in creation
+        order. taken: the company names given so far, which the new ones join."""
+        plan, vals_list = [], []
+        for archetype, count, companies in mix:
             for index in range(count):
                 country = IT if rng.random() < 0.55 else PL
                 plan.append(archetype)
