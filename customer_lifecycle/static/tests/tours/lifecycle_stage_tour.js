@@ -1,6 +1,7 @@
 import { registry } from "@web/core/registry";
 
-// A sales manager opens the stage configuration, sees the seven stages and renames one.
+// A sales manager opens the stage configuration, sees the seven stages, opens one in its form
+// (the playbook is there) and renames it.
 registry.category("web_tour.tours").add("customer_lifecycle_stage_tour", {
     url: "/odoo/action-customer_lifecycle.customer_lifecycle_stage_action",
     steps: () => [
@@ -9,18 +10,31 @@ registry.category("web_tour.tours").add("customer_lifecycle_stage_tour", {
             trigger: ".o_list_view .o_data_row:nth-child(7) td[name='name']:contains('Lost')",
         },
         {
-            content: "Open the Buyer stage for editing",
+            content: "Open the Buyer stage",
             trigger: ".o_data_row td[name='name']:contains('Buyer')",
             run: "click",
         },
         {
+            content: "Its form shows the playbook",
+            trigger: ".o_form_view div[name='activity_type_id'] input:value('Second Purchase Call')",
+        },
+        {
             content: "Rename it",
-            trigger: ".o_selected_row td[name='name'] input",
+            trigger: ".o_form_view div[name='name'] input",
             run: "edit First purchase",
         },
         {
             content: "Save",
-            trigger: ".o_list_button_save",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saved",
+            trigger: ".o_form_view .o_form_saved",
+        },
+        {
+            content: "Back to the list",
+            trigger: ".o_breadcrumb .o_back_button, .o_breadcrumb a:contains('Lifecycle Stages')",
             run: "click",
         },
         {
