@@ -53,6 +53,20 @@ class LifecycleCase(TransactionCase):
         cls.phone = cls.env.ref("customer_lifecycle.consent_channel_phone")
         cls.post = cls.env.ref("customer_lifecycle.consent_channel_post")
 
+    @classmethod
+    def user_of_another_company(cls, login, groups, company_name="Bottega B"):
+        """A company of its own and a user who works only there: the weakest outsider of the
+        multi-company rules. Returns (company, user)."""
+        company = cls.env["res.company"].create({"name": company_name})
+        user = new_test_user(
+            cls.env,
+            login=login,
+            groups=groups,
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        return company, user
+
     def stage(self, code):
         return self.Stage.search([("code", "=", code)])
 

@@ -308,13 +308,8 @@ class TestSeveralCompanies(LifecycleCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_b = cls.env["res.company"].create({"name": "Bottega B"})
-        cls.user_b = new_test_user(
-            cls.env,
-            login="clc_user_b",
-            groups="sales_team.group_sale_manager",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
+        cls.company_b, cls.user_b = cls.user_of_another_company(
+            "clc_user_b", "sales_team.group_sale_manager"
         )
         cls.customer_a = cls.Partner.create(
             {"name": "Cliente A", "company_id": cls.company.id, "email": "a@example.com"}

@@ -41,7 +41,6 @@ class TestHistoryReconstruction(LifecycleCase):
                 "lifecycle_lost_rule": "interval",
             }
         )
-        cls.company_b = cls.env["res.company"].create({"name": "Torrefazione B"})
         cls.manager = new_test_user(
             cls.env,
             login="clc_lifecycle_manager",
@@ -55,12 +54,10 @@ class TestHistoryReconstruction(LifecycleCase):
             groups="sales_team.group_sale_salesman,customer_lifecycle.group_lifecycle_user",
         )
         cls.portal = new_test_user(cls.env, login="clc_portal", groups="base.group_portal")
-        cls.user_b = new_test_user(
-            cls.env,
-            login="clc_manager_b",
-            groups="base.group_user,customer_lifecycle.group_lifecycle_manager",
-            company_id=cls.company_b.id,
-            company_ids=[(6, 0, cls.company_b.ids)],
+        cls.company_b, cls.user_b = cls.user_of_another_company(
+            "clc_manager_b",
+            "base.group_user,customer_lifecycle.group_lifecycle_manager",
+            company_name="Torrefazione B",
         )
 
     def setUp(self):

@@ -13,8 +13,22 @@ from odoo.tests import Form, new_test_user, tagged
 from .common import LifecycleCase
 
 
+class RepCase(LifecycleCase):
+    """The outsiders every rule here is attacked by: a portal user, and a rep of another
+    company beside a customer of the main one."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.portal = new_test_user(cls.env, login="clc_rp_portal", groups="base.group_portal")
+        cls.company_b, cls.rep_b = cls.user_of_another_company(
+            "clc_rp_rep_b", "sales_team.group_sale_salesman"
+        )
+        cls.customer_a = cls.Partner.create({"name": "Cliente A", "company_id": cls.company.id})
+
+
 @tagged("post_install", "-at_install")
-class TestRepProfile(LifecycleCase):
+class TestRepProfile(RepCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -25,16 +39,6 @@ class TestRepProfile(LifecycleCase):
         cls.referrer = cls.Partner.create({"name": "Bar Centrale", "is_company": True})
         cls.wine = cls.env["customer.lifecycle.interest"].create({"name": "Wine"})
         cls.cheese = cls.env["customer.lifecycle.interest"].create({"name": "Cheese"})
-        cls.portal = new_test_user(cls.env, login="clc_rp_portal", groups="base.group_portal")
-        cls.company_b = cls.env["res.company"].create({"name": "Bottega B"})
-        cls.rep_b = new_test_user(
-            cls.env,
-            login="clc_rp_rep_b",
-            groups="sales_team.group_sale_salesman",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
-        )
-        cls.customer_a = cls.Partner.create({"name": "Cliente A", "company_id": cls.company.id})
         cls.rep = cls.salesperson
 
     def test_the_rep_cannot_edit_contacts(self):
@@ -211,7 +215,7 @@ class TestRepProfile(LifecycleCase):
 
 
 @tagged("post_install", "-at_install")
-class TestRepNextStep(LifecycleCase):
+class TestRepNextStep(RepCase):
     """The card's next step is the rep's to plan: scheduling an activity or logging a note on a
     customer needs only read access for lifecycle users; leaving a stage removes only what its
     playbook scheduled."""
@@ -220,16 +224,6 @@ class TestRepNextStep(LifecycleCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.customer = cls.Partner.create({"name": "Osteria Tour", "is_company": True})
-        cls.portal = new_test_user(cls.env, login="clc_ns_portal", groups="base.group_portal")
-        cls.company_b = cls.env["res.company"].create({"name": "Bottega B"})
-        cls.rep_b = new_test_user(
-            cls.env,
-            login="clc_ns_rep_b",
-            groups="sales_team.group_sale_salesman",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
-        )
-        cls.customer_a = cls.Partner.create({"name": "Cliente A", "company_id": cls.company.id})
 
     def test_the_rep_schedules_the_next_step_and_logs_a_call(self):
         customer = self.customer.with_user(self.salesperson)
