@@ -14,6 +14,7 @@ TRIGGERS = [
     ("schedule", "Scheduled Run"),
     ("manual", "Manual Move"),
     ("import", "Import"),
+    ("feedback", "Satisfaction Answer"),
 ]
 
 

@@ -16,6 +16,11 @@ from ..tools.lifecycle_rules import RFM_SEGMENTS
 
 HEALTH = [("on_track", "On Track"), ("due", "Due"), ("overdue", "Overdue")]
 VALUE_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
+SATISFACTION_CATEGORIES = [
+    ("promoter", "Promoter"),
+    ("passive", "Passive"),
+    ("detractor", "Detractor"),
+]
 GENDERS = [
     ("female", "Female"),
     ("male", "Male"),
@@ -484,6 +489,32 @@ class ResPartner(models.Model):
     # Only on the funnel's cards (one query per page of cards), never on the standard views.
     lifecycle_consent_states = fields.Json(
         string="Consent by Channel", compute="_compute_lifecycle_consent_states", groups=SENSITIVE
+    )
+
+    # -- Satisfaction: the customer's last answer (customer.satisfaction.request keeps them all) --
+    # Written only when an answer is recorded (customer.satisfaction.request), on the commercial
+    # entity the funnel shows. The engine reads the category: a detractor is never a Fan.
+    lifecycle_satisfaction_score = fields.Integer(
+        string="Last Satisfaction Score",
+        readonly=True,
+        copy=False,
+        groups=SENSITIVE,
+        help="0-10, the answer to 'How likely are you to recommend us to a friend?'. Meaningful "
+        "only when the category is set.",
+    )
+    lifecycle_satisfaction_category = fields.Selection(
+        SATISFACTION_CATEGORIES,
+        string="Satisfaction",
+        readonly=True,
+        copy=False,
+        groups=SENSITIVE,
+        help="Promoter 9-10, passive 7-8, detractor 0-6, from the last answer.",
+    )
+    lifecycle_satisfaction_date = fields.Datetime(
+        string="Last Satisfaction Answer", readonly=True, copy=False, groups=SENSITIVE
+    )
+    lifecycle_satisfaction_comment = fields.Text(
+        string="Last Satisfaction Comment", readonly=True, copy=False, groups=SENSITIVE
     )
 
     # -- The funnel card (issue 15): what to do next, when we last spoke, how late ----------

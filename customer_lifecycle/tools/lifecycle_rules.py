@@ -11,6 +11,25 @@ STAGE_CODES = ("potential", "prospect", "referral", "buyer", "customer", "fan", 
 BUYING_STAGES = frozenset({"buyer", "customer", "fan", "lost"})
 PRE_PURCHASE_STAGES = frozenset({"potential", "prospect", "referral"})
 
+# Net Promoter Score: the answer to "how likely are you to recommend us" (0-10) falls in one of
+# three categories; NPS is the share of promoters minus the share of detractors, in points.
+SATISFACTION_SCORES = range(0, 11)
+PROMOTER_MIN_SCORE = 9
+PASSIVE_MIN_SCORE = 7
+
+
+def satisfaction_category(score):
+    """'promoter' (9-10), 'passive' (7-8) or 'detractor' (0-6); None for no answer."""
+    if score is None:
+        return None
+    if score not in SATISFACTION_SCORES:
+        raise ValueError(f"A satisfaction score is a whole number from 0 to 10, not {score!r}.")
+    if score >= PROMOTER_MIN_SCORE:
+        return "promoter"
+    if score >= PASSIVE_MIN_SCORE:
+        return "passive"
+    return "detractor"
+
 
 def expected_interval_days(order_count, own_mean_days, company_median_days, default_days):
     """Days we expect between two orders of this customer.
