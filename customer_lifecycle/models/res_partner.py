@@ -1217,6 +1217,14 @@ class ResPartner(models.Model):
             )
         return action
 
+    # -- Satisfaction ---------------------------------------------------------------------------
+
+    def _lifecycle_after_satisfaction_answer(self, request, previous_category):
+        """What an answer changes in the funnel: called once per recorded answer (page or staff),
+        on the customer (commercial entity) after its last-answer fields were written.
+        `request` is the customer.satisfaction.request answered; `previous_category` the category
+        the customer had before this answer (None when it never answered)."""
+
     # -- Stage changes ------------------------------------------------------------------------
 
     @api.constrains("lifecycle_birthdate", "lifecycle_children")
