@@ -42,6 +42,7 @@
         "wizard/customer_lifecycle_lost_views.xml",
         "wizard/customer_lifecycle_profile_views.xml",
         "views/customer_lifecycle_menus.xml",
+        "views/customer_satisfaction_request_views.xml",
     ],
     "demo": [
         "demo/customer_demo.xml",

@@ -8,6 +8,8 @@ from . import customer_consent_channel
 from . import customer_consent
 from . import customer_lifecycle_interest
 from . import customer_special_date
+from . import customer_satisfaction_request
+from . import customer_satisfaction_answer
 from . import res_partner
 from . import mail_activity
 from . import account_move
