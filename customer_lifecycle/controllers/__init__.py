@@ -1,1 +1,2 @@
 from . import consent_page
+from . import satisfaction_page

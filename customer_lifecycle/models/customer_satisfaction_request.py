@@ -12,8 +12,10 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from ..tools.lifecycle_rules import RFM_SEGMENTS, SATISFACTION_SCORES, satisfaction_category
+from .customer_consent import CURRENT
 from .res_partner import SATISFACTION_CATEGORIES, VALUE_CLASSES
 
 SOURCES = [("email", "E-mail"), ("phone", "Phone"), ("shop", "In the Shop")]
@@ -22,6 +24,11 @@ STATES = [("sent", "Waiting for an Answer"), ("answered", "Answered")]
 NPS_POINTS = {"promoter": 100, "passive": 0, "detractor": -100}
 # The public page takes answers (and changes of mind) for this many days after the e-mail.
 ANSWER_DAYS = 30
+# The asking cron: an order delivered (or first invoiced) the delay ago is still asked about
+# up to this many days later (a missed night is caught up), never later (no e-mail about
+# an old order when the survey is switched on). Requests created per committed batch.
+GRACE_DAYS = 14
+ASK_BATCH = 200
 # Rate limit of the public page, counted from the answers themselves (several workers).
 PAGE_ANSWERS = 10
 PAGE_WINDOW = timedelta(minutes=10)
@@ -126,7 +133,7 @@ class CustomerSatisfactionRequest(models.Model):
         help="1 when answered, else 0: the average over requests is the response rate.",
     )
     answer_ids = fields.One2many(
-        "customer.satisfaction.answer", "request_id", string="Answers", readonly=True
+        "customer.satisfaction.answer", "request_id", string="Answer History", readonly=True
     )
 
     _token_uniq = models.Constraint("UNIQUE(token)", "A satisfaction link must be unique.")
@@ -151,6 +158,20 @@ class CustomerSatisfactionRequest(models.Model):
             if request.state == "answered":
                 name = f"{name} ({request.score}/10)"
             request.display_name = name
+
+    def _survey_url(self, score=None):
+        """The private link of the e-mail (with a score: the one-click answer)."""
+        self.ensure_one()
+        url = f"{self.get_base_url()}/satisfaction/{self.sudo().token}"
+        return url if score is None else f"{url}/{int(score)}"
+
+    def _consent_page_url(self):
+        """The customer's contact preferences (the way to object to these e-mails), when the
+        customer has a consent page link."""
+        self.ensure_one()
+        partner = self.sudo().partner_id
+        token = partner.lifecycle_consent_token
+        return token and f"{partner.get_base_url()}/consent/{token}"
 
     # -- CRUD: only through the paths that witness an answer --------------------------------
 
@@ -179,6 +200,189 @@ class CustomerSatisfactionRequest(models.Model):
                 "said."
             )
         )
+
+    # -- Asking: the nightly cron ---------------------------------------------------------------
+
+    @api.model
+    def _delivered_orders_query(self, company, first_day, last_day):
+        """SQL: (order_id, customer_id, delivered_on) of the company's confirmed orders
+        delivered between first_day and last_day: with sale_stock, the first delivery's date;
+        otherwise (or for an order with nothing delivered) its first posted invoice's date."""
+        first_invoice = SQL(
+            """SELECT sol.order_id, MIN(am.invoice_date) AS invoiced_on
+                 FROM sale_order_line sol
+                 JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
+                 JOIN account_move_line aml ON aml.id = rel.invoice_line_id
+                 JOIN account_move am ON am.id = aml.move_id
+                WHERE am.state = 'posted' AND am.move_type = 'out_invoice'
+                  AND sol.order_id IN (
+                      SELECT sol2.order_id
+                        FROM account_move am2
+                        JOIN account_move_line aml2 ON aml2.move_id = am2.id
+                        JOIN sale_order_line_invoice_rel rel2 ON rel2.invoice_line_id = aml2.id
+                        JOIN sale_order_line sol2 ON sol2.id = rel2.order_line_id
+                       WHERE am2.state = 'posted' AND am2.move_type = 'out_invoice'
+                         AND am2.invoice_date BETWEEN %(first)s AND %(last)s
+                         AND am2.company_id = %(company)s)
+             GROUP BY sol.order_id""",
+            first=first_day,
+            last=last_day,
+            company=company.id,
+        )
+        if "effective_date" in self.env["sale.order"]._fields:
+            # sale_stock: the first delivery's day; the invoice only for an order that has no
+            # delivery at all (services), never for goods invoiced before they left
+            delivered_on = SQL(
+                """CASE WHEN so.effective_date IS NOT NULL
+                        THEN (so.effective_date AT TIME ZONE 'UTC')::date
+                        WHEN NOT EXISTS (SELECT 1 FROM stock_picking sp WHERE sp.sale_id = so.id)
+                        THEN inv.invoiced_on END"""
+            )
+            join = SQL("LEFT JOIN")
+            prefilter = SQL(
+                "(so.effective_date >= %s OR inv.order_id IS NOT NULL)",
+                fields.Datetime.to_datetime(first_day),
+            )
+        else:
+            delivered_on = SQL("inv.invoiced_on")
+            join = SQL("JOIN")
+            prefilter = SQL("TRUE")
+        return SQL(
+            """SELECT so.id AS order_id, p.commercial_partner_id AS customer_id,
+                      so.partner_id AS contact_id, %(delivered_on)s AS delivered_on
+                 FROM sale_order so
+                 JOIN res_partner p ON p.id = so.partner_id
+                 %(join)s (%(first_invoice)s) inv ON inv.order_id = so.id
+                WHERE so.state = 'sale' AND so.company_id = %(company)s AND %(prefilter)s
+                  AND %(delivered_on)s BETWEEN %(first)s AND %(last)s""",
+            delivered_on=delivered_on,
+            join=join,
+            first_invoice=first_invoice,
+            prefilter=prefilter,
+            company=company.id,
+            first=first_day,
+            last=last_day,
+        )
+
+    @api.model
+    def _askable_query(self, company, today):
+        """SQL: (customer_id, order_id) of the customers to ask today for this company, one row
+        per customer (its latest delivered order), in one query:
+
+        - an order delivered `delay` days ago (up to GRACE_DAYS more: a missed night is caught
+          up), not asked about yet;
+        - the customer not asked (nor recorded by staff) within the interval, any company;
+        - never an internal user (nor a company of the database), nor an archived customer;
+        - an e-mail address, not on Odoo's blacklist; and a valid e-mail consent, or with
+          legitimate interest, no withdrawn or refused e-mail consent."""
+        Consent = self.env["customer.consent"]
+        email_channel = self.env.ref("customer_lifecycle.consent_channel_email")
+        last_day = today - timedelta(days=company.lifecycle_satisfaction_delay_days)
+        first_day = last_day - timedelta(days=GRACE_DAYS)
+        if company.lifecycle_satisfaction_legitimate_interest:
+            allowed = SQL(
+                """NOT EXISTS (SELECT 1 FROM (%(current)s) cur
+                                WHERE cur.partner_id = c.id AND cur.channel_id = %(channel)s
+                                  AND cur.state IN ('withdrawn', 'refused'))""",
+                current=SQL(CURRENT, partner_ids=None),
+                channel=email_channel.id,
+            )
+        else:
+            allowed = SQL(
+                "c.id IN (SELECT q.partner_id FROM (%(contactable)s) q)",
+                contactable=Consent._contactable_query(email_channel.ids),
+            )
+        delivered = self._delivered_orders_query(company, first_day, last_day)
+        return SQL(
+            """SELECT DISTINCT ON (d.customer_id) d.customer_id, d.order_id
+                 FROM (%(delivered)s) d
+                 JOIN res_partner c ON c.id = d.customer_id
+                WHERE c.active AND COALESCE(c.email, '') <> ''
+                  AND NOT EXISTS (SELECT 1 FROM customer_satisfaction_request r
+                                   WHERE r.order_id = d.order_id)
+                  AND NOT EXISTS (SELECT 1 FROM customer_satisfaction_request r
+                                   WHERE r.partner_id = d.customer_id
+                                     AND r.sent_date >= %(since)s)
+                  AND NOT EXISTS (SELECT 1 FROM res_users u
+                                   WHERE u.partner_id IN (c.id, d.contact_id)
+                                     AND u.share IS NOT TRUE)
+                  AND NOT EXISTS (SELECT 1 FROM res_company rc WHERE rc.partner_id = c.id)
+                  AND NOT EXISTS (SELECT 1 FROM mail_blacklist bl
+                                   WHERE bl.active AND bl.email = c.email_normalized)
+                  AND %(allowed)s
+             ORDER BY d.customer_id, d.delivered_on DESC, d.order_id DESC""",
+            delivered=delivered,
+            since=fields.Datetime.to_datetime(today)
+            - timedelta(days=company.lifecycle_satisfaction_interval_days - 1),
+            allowed=allowed,
+        )
+
+    @api.model
+    def _cron_ask_satisfaction(self, batch_size=ASK_BATCH):
+        """Nightly: ask each customer whose order was delivered the configured days ago, in the
+        companies that opted in (Settings), one e-mail per customer; committed per batch."""
+        today = fields.Date.context_today(self)
+        template = self.env.ref("customer_lifecycle.mail_template_satisfaction_request")
+        companies = self.env["res.company"].search([("lifecycle_satisfaction_survey", "=", True)])
+        for company in companies:
+            self.env["sale.order"].flush_model()
+            self.env["account.move"].flush_model()
+            self.env.cr.execute(self._askable_query(company, today))
+            rows = self.env.cr.fetchall()
+            for start in range(0, len(rows), batch_size):
+                batch = rows[start : start + batch_size]
+                requests = self._ask(company, batch, template)
+                remaining = len(rows) - start - len(batch)
+                self.env["ir.cron"]._commit_progress(len(requests), remaining=remaining)
+
+    @api.model
+    def _ask(self, company, rows, template):
+        """Create the requests of (customer_id, order_id) rows and queue their e-mails."""
+        with satisfaction_event():
+            requests = self.sudo().create(
+                [
+                    {
+                        "partner_id": customer_id,
+                        "order_id": order_id,
+                        "company_id": company.id,
+                        "source": "email",
+                    }
+                    for customer_id, order_id in rows
+                ]
+            )
+        # the e-mail links the customer's contact preferences (legitimate interest: the way to
+        # object); their consent page token is made on first use
+        for partner in requests.partner_id:
+            partner._lifecycle_consent_url()
+        template.sudo().send_mail_batch(requests.ids)
+        return requests
+
+    # -- The public page ------------------------------------------------------------------------
+
+    def _answer_period(self):
+        """How long after the e-mail the page takes answers (and changes of mind)."""
+        return timedelta(days=ANSWER_DAYS)
+
+    def _page_rate_limited(self):
+        """True when this link recorded PAGE_ANSWERS answers within PAGE_WINDOW; takes a lock
+        per request so that two workers count one after the other."""
+        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", 74_1901, self.id))
+        since = fields.Datetime.now() - PAGE_WINDOW
+        recent = (
+            self.env["customer.satisfaction.answer"]
+            .sudo()
+            .search_count([("request_id", "=", self.id), ("create_date", ">=", since)])
+        )
+        return recent >= PAGE_ANSWERS
+
+    def _answer_from_page(self, score, comment, proof):
+        """A click (or a comment) on the public page: 'too_many' when rate-limited (nothing
+        recorded), else the answer is recorded and 'recorded' returned. Private."""
+        self.ensure_one()
+        if self._page_rate_limited():
+            return "too_many"
+        self._record_answer(score, comment, proof)
+        return "recorded"
 
     # -- Recording an answer -----------------------------------------------------------------
 

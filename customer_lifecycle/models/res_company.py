@@ -46,6 +46,12 @@ class ResCompany(models.Model):
         default=3,
         help="Customers who brought this many buying customers become fans.",
     )
+    lifecycle_referral_ask_days = fields.Integer(
+        string="Ask for a Referral at Most Every (Days)",
+        default=90,
+        help="A promoter's satisfaction answer schedules 'Ask for a Referral' unless one is "
+        "still open on the customer or was done within this many days.",
+    )
     lifecycle_rfm_months = fields.Integer(
         string="RFM Window (Months)",
         default=24,
@@ -89,6 +95,33 @@ class ResCompany(models.Model):
         string="Profile Review (Months)",
         default=12,
         help="A customer's profile is due for review this long after the last review.",
+    )
+    # Satisfaction survey (customer.satisfaction.request): off until the business opts in, so
+    # that installing or upgrading the addon never starts e-mailing customers by itself.
+    lifecycle_satisfaction_survey = fields.Boolean(
+        string="Ask for Satisfaction",
+        help="Some days after an order is delivered (or invoiced, for services), e-mail the "
+        "customer 'How likely are you to recommend us to a friend?' with the scores 0-10 as "
+        "links.",
+    )
+    lifecycle_satisfaction_delay_days = fields.Integer(
+        string="Ask Days After Delivery",
+        default=7,
+        help="The question goes this many days after the delivery (the first posted invoice "
+        "for orders with nothing to deliver).",
+    )
+    lifecycle_satisfaction_interval_days = fields.Integer(
+        string="Ask at Most Once Every (Days)",
+        default=90,
+        help="A customer asked (or who gave a score to staff) is not asked again for this many "
+        "days, whatever they order.",
+    )
+    lifecycle_satisfaction_legitimate_interest = fields.Boolean(
+        string="Satisfaction on Legitimate Interest",
+        help="Off: only customers with a valid e-mail consent are asked. On: the question is a "
+        "service message about their own order, sent on the business's legitimate interest to "
+        "every customer with an e-mail address who has not withdrawn or refused e-mail consent "
+        "nor unsubscribed (blacklist). Check that this is allowed where you operate.",
     )
     lifecycle_lost_rule = fields.Selection(
         [("interval", "Days Since the Last Order"), ("probability", "Probability Still Active")],
@@ -170,6 +203,28 @@ class ResCompany(models.Model):
             errors = settings_errors(**company._lifecycle_settings())
             if errors:
                 raise ValidationError("\n".join(messages[code] for code in errors))
+
+    @api.constrains("lifecycle_satisfaction_delay_days")
+    def _check_lifecycle_satisfaction_delay(self):
+        for company in self:
+            if not 0 <= company.lifecycle_satisfaction_delay_days <= 365:
+                raise ValidationError(
+                    self.env._(
+                        "The satisfaction question goes between 0 and 365 days after the "
+                        "delivery (7 is usual)."
+                    )
+                )
+
+    @api.constrains("lifecycle_satisfaction_interval_days")
+    def _check_lifecycle_satisfaction_interval(self):
+        for company in self:
+            if not 1 <= company.lifecycle_satisfaction_interval_days <= 3650:
+                raise ValidationError(
+                    self.env._(
+                        "A customer is asked for satisfaction at most once every 1 to 3650 days "
+                        "(90 is usual)."
+                    )
+                )
 
     @api.constrains("lifecycle_consent_confirm_days")
     def _check_lifecycle_consent_confirm_days(self):

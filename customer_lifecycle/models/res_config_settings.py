@@ -42,6 +42,19 @@ class ResConfigSettings(models.TransientModel):
     lifecycle_lost_rule = fields.Selection(related="company_id.lifecycle_lost_rule", readonly=False)
     lifecycle_lost_probability = fields.Float(
         related="company_id.lifecycle_lost_probability", readonly=False
+    lifecycle_satisfaction_survey = fields.Boolean(
+        related="company_id.lifecycle_satisfaction_survey", readonly=False
+    )
+    lifecycle_satisfaction_delay_days = fields.Integer(
+        related="company_id.lifecycle_satisfaction_delay_days", readonly=False
+    )
+    lifecycle_satisfaction_interval_days = fields.Integer(
+        related="company_id.lifecycle_satisfaction_interval_days", readonly=False
+    )
+    lifecycle_satisfaction_legitimate_interest = fields.Boolean(
+        related="company_id.lifecycle_satisfaction_legitimate_interest", readonly=False
+    )
+
     )
     lifecycle_prediction_min_customers = fields.Integer(
         related="company_id.lifecycle_prediction_min_customers", readonly=False

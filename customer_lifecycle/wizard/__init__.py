@@ -6,3 +6,4 @@ from . import customer_consent_link
 from . import privacy_lookup_wizard
 from . import customer_lifecycle_backtest
 from . import customer_lifecycle_profile
+from . import customer_satisfaction_record
