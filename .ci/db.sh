@@ -4,7 +4,7 @@
 #   db.sh template [demo]      print the name of a template database holding the addon's
 #                              dependencies (with demo data when asked), building it when missing
 #   db.sh fresh NAME [demo]    (re)create database NAME as a copy of that template
-# Templates are keyed on the Odoo revision and the dependency list, and kept as dumps under
+# Templates are keyed on the Odoo revision, the dependency list and the phonenumbers version, and kept as dumps under
 # ~/.cache/customer_lifecycle so that a new clone or a new cluster restores them in seconds.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -40,9 +40,13 @@ CONF
 db_exists() { psql -d postgres -XAtqc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; }
 
 template() {
-  local demo=${1:-} deps key name dump log
+  local demo=${1:-} deps phonenumbers key name dump log
   deps=$(addon_depends)
-  key=$(printf '%s %s %s' "$(odoo_revision "$SRC")" "$deps" "$demo" | sha1sum | cut -c1-10)
+  # phonenumbers decides how phone_validation stores numbers (E.164 or as typed) in the
+  # template's own partners: a template built without it (or with another version) is stale.
+  phonenumbers=$("$VENV/bin/python" -c 'import phonenumbers; print(phonenumbers.__version__)' 2>/dev/null || echo none)
+  key=$(printf '%s %s %s %s' "$(odoo_revision "$SRC")" "$deps" "$demo" "phonenumbers=$phonenumbers" |
+    sha1sum | cut -c1-10)
   name=clc_tpl_${demo:+demo_}$key
   dump=$DUMPS/$name.dump
   if db_exists "$name"; then echo "$name"; return; fi

@@ -15,7 +15,7 @@
         "sale_margin",
         "utm",
     ],
-    "external_dependencies": {"python": ["numpy", "scipy"]},
+    "external_dependencies": {"python": ["numpy", "phonenumbers", "scipy"]},
     "data": [
         "security/res_groups.xml",
         "security/ir.model.access.csv",
