@@ -11,6 +11,7 @@ from . import customer_special_date
 from . import customer_satisfaction_request
 from . import customer_satisfaction_answer
 from . import res_partner
+from . import res_partner_glance
 from . import mail_activity
 from . import account_move
 from . import customer_lifecycle_engine

@@ -14,18 +14,20 @@ KINDS = [
     ("custom", "Other"),
 ]
 
-# The special dates whose next yearly occurrence falls on %(target)s. 29 February is
-# celebrated on 28 February in other years.
+# The day the special date d falls on in the year %(year)s. 29 February is celebrated on
+# 28 February in other years.
+OCCURRENCE = """
+    make_date(%(year)s, extract(month FROM d.date)::int,
+              LEAST(extract(day FROM d.date)::int,
+                    extract(day FROM (make_date(%(year)s, extract(month FROM d.date)::int, 1)
+                                      + interval '1 month - 1 day'))::int))
+"""
+# The special dates whose next yearly occurrence falls on %(target)s.
 DUE_ON = """
     SELECT d.id
       FROM customer_special_date d
       JOIN res_partner p ON p.id = d.partner_id
-     WHERE p.active
-       AND make_date(%(year)s, extract(month FROM d.date)::int,
-                     LEAST(extract(day FROM d.date)::int,
-                           extract(day FROM (make_date(%(year)s, extract(month FROM d.date)::int, 1)
-                                             + interval '1 month - 1 day'))::int))
-           = %(target)s
+     WHERE p.active AND %(occurrence)s = %(target)s
 """
 
 
@@ -75,12 +77,26 @@ class CustomerSpecialDate(models.Model):
             special.display_name = special.name or kinds.get(special.kind, "")
 
     @api.model
+    def _next_occurrence_sql(self, today):
+        """SQL of the next day on or after ``today`` that the special date ``d`` recurs on,
+        by the reminders' rule (OCCURRENCE)."""
+        this_year = SQL(OCCURRENCE, year=today.year)
+        return SQL(
+            "CASE WHEN %(this_year)s >= %(today)s THEN %(this_year)s ELSE %(next_year)s END",
+            this_year=this_year,
+            next_year=SQL(OCCURRENCE, year=today.year + 1),
+            today=today,
+        )
+
+    @api.model
     def _cron_remind(self):
         """An activity for the salesperson N days before each special date, once a year."""
         days = self.env.company.lifecycle_special_date_days
         target = fields.Date.context_today(self) + timedelta(days=days)
         self.env.flush_all()
-        self.env.cr.execute(SQL(DUE_ON, year=target.year, target=target))
+        self.env.cr.execute(
+            SQL(DUE_ON, occurrence=SQL(OCCURRENCE, year=target.year), target=target)
+        )
         specials = self.browse(row[0] for row in self.env.cr.fetchall())
         activity_type = self.env.ref("customer_lifecycle.activity_type_special_date")
         self.env["mail.activity"].create(
