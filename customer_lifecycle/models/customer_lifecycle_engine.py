@@ -86,7 +86,9 @@ FACT_COLUMNS = (
 POPULATION = """
     SELECT p.id, p.lifecycle_referred_by_id AS referred_by, p.rfm_segment AS stored_segment,
            p.write_date, p.lifecycle_stage_id AS stage_id, p.lifecycle_stage_manual AS stage_manual,
-           p.lifecycle_stage_date AS stage_date, %(current)s AS current_values
+           p.lifecycle_stage_date AS stage_date, %(current)s AS current_values,
+           p.lifecycle_satisfaction_category AS satisfaction,
+           p.lifecycle_satisfaction_date AS satisfaction_date
       FROM res_partner p
      WHERE p.id = p.commercial_partner_id AND p.active
        AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id AND NOT u.share)
@@ -241,7 +243,8 @@ SELECT %(q_columns)s FROM (
 WITH population AS (%(population)s),
 base AS (
     SELECT p.id AS partner_id, p.referred_by, p.stored_segment, p.stage_id, p.stage_manual,
-           p.stage_date, p.current_values,
+           p.stage_date, p.current_values, p.satisfaction, p.satisfaction_date,
+           cur.code AS stage_code_now,
            COALESCE(f.order_count, 0) AS order_count, COALESCE(f.cancel_count, 0) AS cancel_count,
            f.first_order, f.last_order, f.last_quotation, f.revenue, f.revenue_12m, f.margin,
            COALESCE(f.window_orders, 0) AS window_orders,
@@ -258,6 +261,7 @@ base AS (
       FROM population p
  LEFT JOIN customer_lifecycle_fact f ON f.partner_id = p.id AND f.company_id = %(company_id)s
  LEFT JOIN clc_prediction pr ON pr.partner_id = p.id
+ LEFT JOIN customer_lifecycle_stage cur ON cur.id = p.stage_id
 ),
 expected AS (
     SELECT b.*,
@@ -310,16 +314,20 @@ SELECT s.partner_id,
        s.segment AS rfm_segment, s.value_class AS lifecycle_value_class,
        CASE WHEN s.order_count > 0 THEN
             CASE WHEN s.is_lost THEN 'lost'
-                 WHEN (s.order_count >= 2 AND s.segment = %(top_segment)s)
-                      OR s.converted >= %(fan_referrals)s THEN 'fan'
+                 -- a detractor (last satisfaction answer 0-6) is never a Fan
+                 WHEN ((s.order_count >= 2 AND s.segment = %(top_segment)s)
+                       OR s.converted >= %(fan_referrals)s)
+                      AND s.satisfaction IS DISTINCT FROM 'detractor' THEN 'fan'
                  WHEN s.order_count >= 2 THEN 'customer'
                  ELSE 'buyer' END
             WHEN s.referred_by IS NOT NULL THEN 'referral'
             WHEN s.last_quotation IS NOT NULL OR s.cancel_count > 0 OR s.interacted
                 THEN 'prospect'
             ELSE 'potential' END AS stage_code,
-       GREATEST(s.last_order, s.last_quotation, CASE WHEN s.is_lost THEN s.lost_since END)
-           AS evidence,
+       -- a detractor's answer is newer evidence only against Fan (set by hand before it)
+       GREATEST(s.last_order, s.last_quotation, CASE WHEN s.is_lost THEN s.lost_since END,
+                CASE WHEN s.satisfaction = 'detractor' AND s.stage_code_now = 'fan'
+                     THEN s.satisfaction_date END) AS evidence,
        s.written_xid,
        s.stage_id, s.stage_manual, s.stage_date, s.current_values
   FROM scored s

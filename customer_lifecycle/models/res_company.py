@@ -234,6 +234,18 @@ class ResCompany(models.Model):
                     self.env._("A confirmation link is valid between 1 and 90 days (7 is usual).")
                 )
 
+    @api.constrains("lifecycle_referral_ask_days")
+    def _check_lifecycle_referral_ask_days(self):
+        for company in self:
+            if not 0 <= company.lifecycle_referral_ask_days <= MAX_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "A referral is asked again after 0 to %(max)s days (90 is usual; 0 asks "
+                        "after every promoter's answer once the last request is done).",
+                        max=MAX_DAYS,
+                    )
+                )
+
     @api.constrains(
         "lifecycle_consent_months", "lifecycle_special_date_days", "lifecycle_profile_review_months"
     )

@@ -14,6 +14,9 @@ class ResConfigSettings(models.TransientModel):
     lifecycle_fan_referrals = fields.Integer(
         related="company_id.lifecycle_fan_referrals", readonly=False
     )
+    lifecycle_referral_ask_days = fields.Integer(
+        related="company_id.lifecycle_referral_ask_days", readonly=False
+    )
     lifecycle_rfm_months = fields.Integer(related="company_id.lifecycle_rfm_months", readonly=False)
     lifecycle_class_a_percent = fields.Float(
         related="company_id.lifecycle_class_a_percent", readonly=False
@@ -39,9 +42,6 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.lifecycle_profile_review_months", readonly=False
     )
 
-    lifecycle_lost_rule = fields.Selection(related="company_id.lifecycle_lost_rule", readonly=False)
-    lifecycle_lost_probability = fields.Float(
-        related="company_id.lifecycle_lost_probability", readonly=False
     lifecycle_satisfaction_survey = fields.Boolean(
         related="company_id.lifecycle_satisfaction_survey", readonly=False
     )
@@ -55,6 +55,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.lifecycle_satisfaction_legitimate_interest", readonly=False
     )
 
+    lifecycle_lost_rule = fields.Selection(related="company_id.lifecycle_lost_rule", readonly=False)
+    lifecycle_lost_probability = fields.Float(
+        related="company_id.lifecycle_lost_probability", readonly=False
     )
     lifecycle_prediction_min_customers = fields.Integer(
         related="company_id.lifecycle_prediction_min_customers", readonly=False

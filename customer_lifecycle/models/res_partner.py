@@ -8,7 +8,7 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, Query
+from odoo.tools import SQL, Query, format_date
 from odoo.tools.mail import generate_tracking_message_id
 
 from ..tools import referral_code
@@ -515,6 +515,20 @@ class ResPartner(models.Model):
     )
     lifecycle_satisfaction_comment = fields.Text(
         string="Last Satisfaction Comment", readonly=True, copy=False, groups=SENSITIVE
+    )
+    # The funnel card's title on its score and the filter "Detractors not yet called back".
+    lifecycle_satisfaction_label = fields.Char(
+        string="Last Satisfaction Answer Label",
+        compute="_compute_lifecycle_satisfaction_label",
+        groups=SENSITIVE,
+    )
+    lifecycle_awaiting_callback = fields.Boolean(
+        string="Detractor Not Yet Called Back",
+        compute="_compute_lifecycle_awaiting_callback",
+        search="_search_lifecycle_awaiting_callback",
+        groups=SENSITIVE,
+        help="The customer's last satisfaction answer is a detractor's and its call-back "
+        "activity is not done yet.",
     )
 
     # -- The funnel card (issue 15): what to do next, when we last spoke, how late ----------
@@ -1223,7 +1237,71 @@ class ResPartner(models.Model):
         """What an answer changes in the funnel: called once per recorded answer (page or staff),
         on the customer (commercial entity) after its last-answer fields were written.
         `request` is the customer.satisfaction.request answered; `previous_category` the category
-        the customer had before this answer (None when it never answered)."""
+        the customer had before this answer (None when it never answered).
+
+        A detractor's answer, or the first one after it, re-evaluates the customer at once with
+        the trigger "feedback": a Fan who answers as a detractor leaves the Fan stage, a
+        detractor whose new answer is not may become a Fan again. Other answers change no rule:
+        they leave the stage (and its history) alone. Then the follow-up activities (call back
+        a detractor, ask a promoter for a referral)."""
+        if "detractor" in (request.category, previous_category):
+            self.env["customer.lifecycle.engine"].sudo()._recompute_partners(self, "feedback")
+        request._lifecycle_schedule_follow_up()
+
+    @api.depends_context("lang", "tz")
+    @api.depends(
+        "lifecycle_satisfaction_score",
+        "lifecycle_satisfaction_category",
+        "lifecycle_satisfaction_date",
+    )
+    def _compute_lifecycle_satisfaction_label(self):
+        labels = dict(
+            self._fields["lifecycle_satisfaction_category"]._description_selection(self.env)
+        )
+        for partner in self:
+            category = partner.lifecycle_satisfaction_category
+            partner.lifecycle_satisfaction_label = category and self.env._(
+                "Last satisfaction answer: %(score)s/10, %(category)s, %(date)s",
+                score=partner.lifecycle_satisfaction_score,
+                category=labels[category].lower(),
+                date=format_date(
+                    self.env,
+                    fields.Datetime.context_timestamp(self, partner.lifecycle_satisfaction_date),
+                    date_format="d MMM yyyy",
+                ),
+            )
+
+    def _compute_lifecycle_awaiting_callback(self):
+        awaiting = set(
+            self.with_context(active_test=False)
+            .search([("id", "in", self._origin.ids), ("lifecycle_awaiting_callback", "=", True)])
+            .ids
+        )
+        for partner in self:
+            partner.lifecycle_awaiting_callback = partner._origin.id in awaiting
+
+    def _search_lifecycle_awaiting_callback(self, operator, value):
+        """Customers whose newest answer (among the requests the user may read) is a
+        detractor's not yet called back. The field's groups are checked here: the ORM checks
+        them on the optimised leaf only."""
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        self._check_field_access(self._fields["lifecycle_awaiting_callback"], "read")
+        Request = self.env["customer.satisfaction.request"]
+        Request.check_access("read")
+        Request.flush_model(["partner_id", "answered_date", "is_awaiting_callback"])
+        answered = Request._search([("state", "=", "answered")])
+        newest = SQL(
+            """SELECT n.partner_id FROM (
+                   SELECT DISTINCT ON (r.partner_id) r.partner_id, r.is_awaiting_callback
+                     FROM customer_satisfaction_request r
+                    WHERE r.id IN (%s)
+                 ORDER BY r.partner_id, r.answered_date DESC, r.id DESC) n
+                WHERE n.is_awaiting_callback""",
+            answered.select(SQL.identifier(answered.table, "id")),
+        )
+        positive = (operator == "in") == (True in value)
+        return [("id", "in" if positive else "not in", newest)]
 
     # -- Stage changes ------------------------------------------------------------------------
 

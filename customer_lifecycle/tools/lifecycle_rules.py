@@ -68,11 +68,14 @@ def stage_for(
     fan_referrals=3,
     referred=False,
     showed_interest=False,
+    detractor=False,
 ):
     """The stage code the evidence points to.
 
     With orders the rules are tried in the order lost, fan, customer, buyer; without orders
-    referral, prospect, potential.
+    referral, prospect, potential. detractor: the customer's last satisfaction answer is a
+    detractor's (0-6); fans are very satisfied customers, so a detractor is never a fan,
+    whatever its RFM cell or referrals.
     """
     if order_count > 0:
         if expected_days is not None and is_lost(
@@ -80,7 +83,7 @@ def stage_for(
         ):
             return "lost"
         is_repeat = order_count >= 2
-        if (is_repeat and top_rfm_cell) or converted_referrals >= fan_referrals:
+        if not detractor and ((is_repeat and top_rfm_cell) or converted_referrals >= fan_referrals):
             return "fan"
         return "customer" if is_repeat else "buyer"
     if referred:

@@ -70,6 +70,53 @@ def test_fan_needs_a_repeat_customer_in_the_top_cell_or_enough_converted_referra
     )
 
 
+def test_a_detractor_is_never_a_fan_whatever_its_cell_or_referrals(rules):
+    fan_evidence = {"days_since_last_order": 5, "expected_days": 60}
+    # the top RFM cell of a repeat customer, or enough converted referrals: a fan, unless the
+    # last answer is a detractor's; then the rule falls through to customer / buyer
+    assert stage(rules, order_count=4, top_rfm_cell=True, **fan_evidence) == "fan"
+    assert stage(rules, order_count=4, top_rfm_cell=True, detractor=True, **fan_evidence) == (
+        "customer"
+    )
+    assert stage(rules, order_count=1, converted_referrals=3, **fan_evidence) == "fan"
+    assert stage(rules, order_count=1, converted_referrals=9, detractor=True, **fan_evidence) == (
+        "buyer"
+    )
+    assert (
+        stage(
+            rules,
+            order_count=4,
+            top_rfm_cell=True,
+            converted_referrals=9,
+            detractor=True,
+            **fan_evidence,
+        )
+        == "customer"
+    )
+    # being a detractor changes nothing else: lost stays lost, no orders stay before buying
+    assert (
+        stage(rules, order_count=4, days_since_last_order=999, expected_days=60, detractor=True)
+        == "lost"
+    )
+    assert stage(rules, order_count=0, referred=True, detractor=True) == "referral"
+    # a passive or promoter (detractor False, the default) is a fan again
+    assert stage(rules, order_count=4, top_rfm_cell=True, detractor=False, **fan_evidence) == "fan"
+
+
+def test_the_satisfaction_categories_split_at_7_and_9(rules):
+    assert [rules.satisfaction_category(score) for score in range(11)] == [
+        *["detractor"] * 7,
+        "passive",
+        "passive",
+        "promoter",
+        "promoter",
+    ]
+    assert rules.satisfaction_category(None) is None
+    for bad in (-1, 11, 7.5, "9"):
+        with pytest.raises(ValueError, match="whole number from 0 to 10"):
+            rules.satisfaction_category(bad)
+
+
 def test_lost_comes_first_for_customers_with_orders(rules):
     # threshold = max(180, 3 x 90) = 270 days
     assert (
