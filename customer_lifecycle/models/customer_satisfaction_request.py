@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, clean_context
 
 from ..tools.lifecycle_rules import RFM_SEGMENTS, SATISFACTION_SCORES, satisfaction_category
 from .customer_consent import CURRENT
@@ -415,7 +415,8 @@ class CustomerSatisfactionRequest(models.Model):
         comment = (comment or "").strip()[:MAX_COMMENT] or False
         proof = proof or {}
         date = date or fields.Datetime.now()
-        request = self.sudo()
+        # elevated, and deaf to the caller's default_* context keys (the proof is the server's)
+        request = self.sudo().with_context(clean_context(self.env.context))
         partner = request.partner_id
         previous_category = partner.lifecycle_satisfaction_category or None
         with satisfaction_event():

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import clean_context
 
 from ..models.customer_satisfaction_request import satisfaction_event
 
@@ -41,7 +42,12 @@ class CustomerSatisfactionRecord(models.TransientModel):
         # the customer must be one this user may see (another company's is not)
         self.partner_id.check_access("read")
         customer = self.partner_id.commercial_partner_id
-        Request = self.env["customer.satisfaction.request"].sudo()
+        # no default_* key of the caller's context reaches the proof (state, dates, order...)
+        Request = (
+            self.env["customer.satisfaction.request"]
+            .sudo()
+            .with_context(clean_context(self.env.context))
+        )
         with satisfaction_event():
             request = Request.create(
                 {

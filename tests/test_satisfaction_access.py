@@ -1,0 +1,213 @@
+"""Who records and who reads satisfaction: staff record a score through the wizard only, the
+proof (who, address, browser) is the server's, nobody creates, changes or deletes requests and
+answers over RPC (administrators and the superuser included, whatever the context), and only
+lifecycle users of the customer's company read them; the link's token is for managers."""
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.service.model import get_public_method
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.customer_lifecycle.models.customer_satisfaction_request import (
+    satisfaction_event,
+)
+
+from .common import LifecycleCase
+
+FORBIDDEN = "Satisfaction answers are recorded only by the customer's satisfaction page or"
+
+
+@tagged("post_install", "-at_install")
+class TestSatisfactionAccess(LifecycleCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Request = cls.env["customer.satisfaction.request"]
+        cls.Answer = cls.env["customer.satisfaction.answer"]
+        cls.Wizard = cls.env["customer.satisfaction.record"]
+        cls.rep = new_test_user(
+            cls.env,
+            login="clc_sat_rep",
+            name="Rita Rep",
+            groups="sales_team.group_sale_salesman,customer_lifecycle.group_lifecycle_user",
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            login="clc_sat_manager",
+            groups="sales_team.group_sale_manager,customer_lifecycle.group_lifecycle_manager",
+        )
+        cls.admin = new_test_user(
+            cls.env,
+            login="clc_sat_admin",
+            groups="base.group_system,customer_lifecycle.group_lifecycle_manager",
+        )
+        cls.accountant = new_test_user(
+            cls.env, login="clc_sat_accountant", groups="account.group_account_invoice"
+        )
+        cls.portal = new_test_user(cls.env, login="clc_sat_portal", groups="base.group_portal")
+        cls.other_company, cls.outsider = cls.user_of_another_company(
+            "clc_sat_outsider",
+            "sales_team.group_sale_salesman,customer_lifecycle.group_lifecycle_user",
+        )
+        cls.shop = cls.Partner.create(
+            {"name": "Ottica Rossi", "is_company": True, "company_id": cls.company.id}
+        )
+        cls.contact = cls.Partner.create({"name": "Paola Rossi", "parent_id": cls.shop.id})
+
+    def record(self, user, partner=None, score="4", context=None, **vals):
+        wizard = self.Wizard.with_user(user).create(
+            {"partner_id": (partner or self.contact).id, "score": score, **vals}
+        )
+        # as over RPC: the caller chooses the context of the button's call
+        wizard.with_context(**(context or {})).action_record()
+        return self.Request.search([("partner_id", "=", self.shop.id)], limit=1)
+
+    def test_a_rep_records_a_score_given_by_phone_on_the_company(self):
+        request = self.record(self.rep, comment="Late again", source="phone")
+        self.assertRecordValues(
+            request,
+            [
+                {
+                    "partner_id": self.shop.id,
+                    "source": "phone",
+                    "state": "answered",
+                    "score": 4,
+                    "category": "detractor",
+                    "comment": "Late again",
+                    "recorded_by_id": self.rep.id,
+                    "company_id": self.company.id,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            request.answer_ids,
+            [
+                {
+                    "score": 4,
+                    "source": "phone",
+                    "user_id": self.rep.id,
+                    "remote_addr": False,
+                    "user_agent": False,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            self.shop,
+            [
+                {
+                    "lifecycle_satisfaction_score": 4,
+                    "lifecycle_satisfaction_category": "detractor",
+                    "lifecycle_satisfaction_comment": "Late again",
+                }
+            ],
+        )
+        # the contact shows nothing of its own: the answer is the company's
+        self.assertFalse(self.contact.lifecycle_satisfaction_category)
+        # and the rep reads it back, not the token of a link
+        self.assertEqual(self.Request.with_user(self.rep).search([]).ids, request.ids)
+        with self.assertRaises(AccessError):
+            request.with_user(self.rep).read(["token"])
+        self.assertTrue(request.with_user(self.manager).token)
+
+    def test_a_crafted_context_forges_no_proof(self):
+        order = self.order(self.shop, "2026-11-01")
+        crafted = {
+            "default_state": "sent",
+            "default_sent_date": "2020-01-01 00:00:00",
+            "default_order_id": order.id,
+            "default_recorded_by_id": self.admin.id,
+            "default_remote_addr": "203.0.113.9",
+            "default_user_agent": "Forged/1.0",
+            "default_user_id": self.admin.id,
+            "default_token": "a-token-of-my-own-choice-123",
+            "customer_lifecycle_satisfaction_event": True,
+        }
+        request = self.record(self.rep, context=crafted, source="shop")
+        self.assertRecordValues(
+            request,
+            [{"state": "answered", "order_id": False, "recorded_by_id": self.rep.id}],
+        )
+        self.assertNotEqual(request.sudo().token, "a-token-of-my-own-choice-123")
+        self.assertNotEqual(request.sent_date.year, 2020)
+        self.assertRecordValues(
+            request.answer_ids,
+            [{"remote_addr": False, "user_agent": False, "user_id": self.rep.id}],
+        )
+
+    def test_nobody_creates_changes_or_deletes_requests_and_answers_directly(self):
+        request = self.record(self.rep)
+        answer = request.answer_ids
+        vals = {"partner_id": self.shop.id, "source": "phone"}
+        for who in (self.rep, self.manager, self.admin):
+            with self.subTest(who=who.login):
+                with self.assertRaisesRegex(UserError, FORBIDDEN):
+                    self.Request.with_user(who).create(vals)
+                with self.assertRaisesRegex(UserError, FORBIDDEN):
+                    request.with_user(who).write({"score": 10})
+                with self.assertRaises(AccessError):
+                    request.with_user(who).unlink()
+                with self.assertRaisesRegex(UserError, "cannot be changed"):
+                    answer.with_user(who).write({"remote_addr": "203.0.113.9"})
+        # elevated rights, and the context key an attacker would guess, change nothing either
+        for env in (self.env, self.env(su=True)):
+            sneaky = env["customer.satisfaction.request"].with_context(
+                customer_lifecycle_satisfaction_event=True
+            )
+            with self.assertRaisesRegex(UserError, FORBIDDEN):
+                sneaky.create(vals)
+            with self.assertRaisesRegex(UserError, FORBIDDEN):
+                sneaky.browse(request.id).write({"score": 10})
+            with self.assertRaisesRegex(UserError, FORBIDDEN):
+                env["customer.satisfaction.answer"].create(
+                    {"request_id": request.id, "score": 10, "source": "page"}
+                )
+            with self.assertRaisesRegex(UserError, "cannot be deleted"):
+                sneaky.browse(request.id).unlink()
+            with self.assertRaisesRegex(UserError, "cannot be changed"):
+                env["customer.satisfaction.answer"].browse(answer.id).write({"score": 10})
+        # answers stay unchangeable even inside an answering path
+        with satisfaction_event(), self.assertRaisesRegex(UserError, "cannot be changed"):
+            answer.sudo().write({"remote_addr": "203.0.113.9"})
+        self.assertRecordValues(request, [{"score": 4}])
+        self.assertRecordValues(answer, [{"score": 4, "remote_addr": False}])
+
+    def test_the_answering_methods_are_not_reachable_over_rpc(self):
+        for name in ("_record_answer", "_answer_from_page", "_cron_ask_satisfaction", "_ask"):
+            with self.subTest(name), self.assertRaises(AccessError):
+                get_public_method(self.Request, name)
+
+    def test_who_may_record_and_read(self):
+        self.record(self.rep)
+        for who in (self.employee, self.portal, self.accountant):
+            with self.subTest(who=who.login):
+                with self.assertRaises(AccessError):
+                    self.record(who)
+                with self.assertRaises(AccessError):
+                    self.Request.with_user(who).search_read([], ["score"])
+                with self.assertRaises(AccessError):
+                    self.Answer.with_user(who).search_read([], ["score"])
+        with self.assertRaises(AccessError):
+            self.employee.partner_id.with_user(self.employee).read(["lifecycle_satisfaction_score"])
+
+    def test_another_company_s_rep_neither_reads_nor_records(self):
+        request = self.record(self.rep)
+        self.assertFalse(self.Request.with_user(self.outsider).search([]))
+        self.assertFalse(self.Answer.with_user(self.outsider).search([]))
+        with self.assertRaises(AccessError):
+            request.with_user(self.outsider).read(["score"])
+        with self.assertRaises(AccessError):
+            self.record(self.outsider, partner=self.shop)
+        self.assertEqual(len(self.Request.search([("partner_id", "=", self.shop.id)])), 1)
+
+    def test_a_score_is_a_whole_number_from_0_to_10(self):
+        with satisfaction_event():
+            request = self.Request.create({"partner_id": self.contact.id, "source": "phone"})
+        self.assertEqual(request.partner_id, self.shop, "the customer is the commercial entity")
+        for score in (11, -1, 5.5, "7", True, None):
+            with self.subTest(score=score):
+                with self.assertRaisesRegex(
+                    ValidationError, "A satisfaction score is a whole number from 0"
+                ):
+                    request._record_answer(score)
+        self.assertFalse(request.answer_ids)
+        with self.assertRaises(ValueError):
+            self.Wizard.with_user(self.rep).create({"partner_id": self.shop.id, "score": "11"})
