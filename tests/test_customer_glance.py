@@ -289,11 +289,14 @@ class TestCustomerGlance(LifecycleCase):
             self.assertIn("Only Customer Lifecycle users can do this", str(refused.exception))
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.anna.with_user(user).action_view_lifecycle_quotations()
-        for user, shown in ((self.employee, False), (self.salesperson, True)):
-            arch = self.Partner.with_user(user).get_views([(False, "form")])["views"]["form"]
-            widgets = etree.fromstring(arch["arch"]).xpath("//field[@widget='lifecycle_glance']")
-            with self.subTest(user=user.login):
-                self.assertEqual(len(widgets), int(shown))
+        # only the form, and only for lifecycle users: the contact list and kanban read nothing
+        views = [(False, "form"), (False, "list"), (False, "kanban")]
+        for user, shown in ((self.employee, 0), (self.salesperson, 1)):
+            archs = self.Partner.with_user(user).get_views(views)["views"]
+            for view_type, view in archs.items():
+                widgets = etree.fromstring(view["arch"]).xpath("//*[@widget='lifecycle_glance']")
+                with self.subTest(user=user.login, view=view_type):
+                    self.assertEqual(len(widgets), shown if view_type == "form" else 0)
 
     def test_a_rep_of_another_company_gets_no_line_and_no_figures_of_this_one(self):
         self.build_the_salon()

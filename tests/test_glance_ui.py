@@ -1,3 +1,5 @@
+import json
+
 from freezegun import freeze_time
 
 from odoo import Command
@@ -80,3 +82,25 @@ class TestGlanceUi(HttpCase):
         self.start_tour(
             f"/odoo/contacts/{anna.id}", "customer_lifecycle_glance_tour", login=rep.login
         )
+
+    def test_an_anonymous_visitor_cannot_read_the_line(self):
+        customer = self.env["res.partner"].create({"name": "Glance Anonymous", "is_company": True})
+        response = self.url_open(
+            "/web/dataset/call_kw/res.partner/get_lifecycle_glance",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {
+                        "model": "res.partner",
+                        "method": "get_lifecycle_glance",
+                        "args": [[customer.id]],
+                        "kwargs": {},
+                    },
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
+        error = response.json()["error"]
+        self.assertEqual(error["data"]["name"], "odoo.http.SessionExpiredException")
+        self.assertNotIn("result", response.json())
