@@ -311,6 +311,8 @@ class TestCustomerGlance(LifecycleCase):
         glance = self.glance(self.salon, rep_b)
         self.assertEqual(glance["last_order"], False)
         self.assertEqual(glance["quotations"], {"count": 0})
+        action = self.salon.with_user(rep_b).action_view_lifecycle_quotations()
+        self.assertEqual(action["name"], "Open Quotations")
         self.assertEqual(
             glance["overdue"],
             {"amount": 0.0, "since": False, "currency_id": company_b.currency_id.id},

@@ -110,17 +110,20 @@ class ResPartner(models.Model):
                 )
             )
         customer = self.commercial_partner_id
+        company = self.env["res.company"]._lifecycle_company()
         domain = [
             ("partner_id", "child_of", customer.id),
             ("state", "in", ["draft", "sent"]),
-            ("company_id", "=", self.env["res.company"]._lifecycle_company().id),
+            ("company_id", "=", company.id),
         ]
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_quotations")
         action["name"] = self.env._("Open Quotations")
         action["domain"] = domain
         action["context"] = {"default_partner_id": customer.id}
-        total = Order.sudo().search_count(domain)
         shown = Order.search_count(domain)
+        # the glance's count, never another company's
+        in_company = company in self.env.user.company_ids
+        total = Order.sudo().search_count(domain) if in_company else shown
         if shown < total:
             action["name"] = self.env._(
                 "Open Quotations: %(shown)s of %(total)s (the others are not yours)",
