@@ -1,3 +1,4 @@
+import re
 import secrets
 from contextvars import ContextVar
 from datetime import date
@@ -10,6 +11,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, Query, format_date
 from odoo.tools.mail import generate_tracking_message_id
+
+from odoo.addons.phone_validation.tools import phone_validation
 
 from ..tools import referral_code
 from ..tools.lifecycle_rules import RFM_SEGMENTS
@@ -571,6 +574,16 @@ class ResPartner(models.Model):
     # desc): this index answers each column's first cards without sorting the stage's customers.
     _lifecycle_stage_order_idx = models.Index("(lifecycle_stage_id, complete_name, id DESC)")
 
+    # -- Recognise the caller (issue 19): any format of a number finds the customer --------------
+    # Searched in the funnel's "Phone" box; never shown. Odoo indexes no phone_sanitized on the
+    # partner (crm does on its leads): the caller lookup is an equality on it.
+    lifecycle_phone_lookup = fields.Char(
+        string="Phone (Any Format)", store=False, search="_search_lifecycle_phone_lookup"
+    )
+    _lifecycle_phone_sanitized_idx = models.Index(
+        "(phone_sanitized) WHERE phone_sanitized IS NOT NULL"
+    )
+
     def _default_lifecycle_currency_id(self):
         # The figures are in the currency of the company whose orders they count.
         return self.env["res.company"]._lifecycle_company().currency_id
@@ -841,6 +854,114 @@ class ResPartner(models.Model):
                 )
             )
         return partner.commercial_partner_id
+
+    # -- Recognise the caller (issue 19) ---------------------------------------------------------
+
+    @api.model
+    def _lifecycle_phone_readings(self, number):
+        """The E.164 numbers a caller ID `number` may stand for, the likeliest first, each
+        formatted as phone_validation formats phone_sanitized.
+
+        `+39 02 1234 5678`, `0039 02 1234 5678` and `02-1234-5678` all read as +390212345678
+        in an Italian company: a number without international prefix is read in the country of
+        the current company. Phone systems often drop the `+` (`48600100200`): the digits read
+        as an international number come second, tried only when the first reading finds no one.
+        Never read in any other country: a wrong card for a caller is worse than none."""
+        # a JSON client may send the digits as a number
+        text = str(number).strip() if isinstance(number, (str, int)) else ""
+        digits = re.sub(r"\D", "", text)
+        if len(digits) < 3 or isinstance(number, bool):
+            raise UserError(
+                self.env._(
+                    '"%(number)s" is not a phone number: give the number as the phone shows '
+                    "it, for example +39 02 1234 5678 or 600 100 200.",
+                    number=text,
+                )
+            )
+        country = self.env.company.country_id
+        readings = [self._phone_format_number(text, country=country, force_format="E164")]
+        if not text.startswith("+"):
+            international = digits[2:] if digits.startswith("00") else digits
+            readings.append(
+                self._phone_format_number(f"+{international}", country=country, force_format="E164")
+            )
+        readings = list(dict.fromkeys(reading for reading in readings if reading))
+        if not readings:
+            raise UserError(
+                self.env._(
+                    'No phone number can be read in "%(number)s": give it with its country '
+                    "prefix (+39 02 1234 5678, 0048 600 100 200) or as dialled in %(country)s.",
+                    number=text,
+                    country=country.name or self.env._("the company's country"),
+                )
+            )
+        return readings
+
+    @api.model
+    def _lifecycle_find_by_phone(self, number):
+        """The customers (commercial entities) whose number, or one of whose contacts' numbers,
+        is the caller ID `number` in any format, as the current user may read them: record
+        rules apply (a user of another company finds nothing of this one). Archived contacts
+        are not found. Raises UserError when `number` cannot be read as a phone number."""
+        return self._lifecycle_match_phone(number)[1]
+
+    @api.model
+    def _lifecycle_match_phone(self, number):
+        """(E.164 number, customers) for a caller ID: the first reading of `number` (see
+        _lifecycle_phone_readings) that finds someone and who it finds, by name; else the
+        likeliest reading and no one. One indexed equality on phone_sanitized per reading."""
+        readings = self._lifecycle_phone_readings(number)
+        for e164 in readings:
+            contacts = self.search_fetch(
+                [("phone_sanitized", "=", e164)], ["commercial_partner_id"]
+            )
+            customers = contacts.commercial_partner_id.filtered("active")._filtered_access("read")
+            if customers:
+                return e164, customers.sorted(lambda customer: (customer.name or "", customer.id))
+        return readings[0], self.browse()
+
+    @api.model
+    def _lifecycle_sanitize_phones(self, batch_size=5000):
+        """Recompute phone_sanitized wherever it is not E.164, and return how many partners
+        that was. Odoo without the phonenumbers library stores the number as typed
+        (`+39 02 1234 5678`, `02-1234-5678`), which no caller lookup finds; run at install and
+        by the 19.0.1.4.0 upgrade. Numbers that do not parse stay empty, as Odoo leaves them.
+        The rows are picked in one query; Odoo's own compute formats them (the
+        partner's country, else the company's), a batch at a time."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM res_partner
+                    WHERE phone_sanitized IS NOT NULL AND phone_sanitized !~ %s
+                    ORDER BY id""",
+                r"^\+[1-9][0-9]{2,14}$",
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        field = self._fields["phone_sanitized"]
+        for start in range(0, len(ids), batch_size):
+            partners = self.with_context(active_test=False).browse(ids[start : start + batch_size])
+            self.env.add_to_compute(field, partners)
+            partners.flush_recordset(["phone_sanitized"])
+            self.env.invalidate_all()
+        return len(ids)
+
+    def _search_lifecycle_phone_lookup(self, operator, value):
+        """The funnel's "Phone" box: what is typed is normalised as a caller ID is. Text that
+        reads as no phone number (a fragment, letters) falls back to Odoo's own phone search
+        (digits anywhere in the number), on the customer or one of its contacts."""
+        if operator == "in":  # "=" comes as "in"
+            return Domain.OR(
+                self._search_lifecycle_phone_lookup("ilike", typed)
+                for typed in value
+                if isinstance(typed, str) and typed.strip()
+            )
+        if operator != "ilike" or not isinstance(value, str):
+            return NotImplemented
+        try:
+            return Domain("id", "in", self._lifecycle_find_by_phone(value).ids)
+        except UserError:
+            fragment = Domain("phone_mobile_search", "ilike", value)
+            return fragment | Domain("child_ids", "any", fragment)
 
     # -- The funnel card (issue 15) -------------------------------------------------------------
     def _compute_lifecycle_last_contact(self):
@@ -1229,6 +1350,50 @@ class ResPartner(models.Model):
                 "The other confirmed orders of this customer belong to other salespeople: "
                 "your access shows your own orders only. The lifecycle figures count them all."
             )
+        return action
+
+    @api.model
+    def action_lifecycle_caller(self, number):
+        """What /odoo/caller?number=... opens when the phone rings (the client action
+        customer_lifecycle.caller): the customer's form; a list when several customers share
+        the number; a new contact with the number (and its country) filled in when nobody has
+        it. For lifecycle users, who find what they may read."""
+        self._lifecycle_check_funnel_user()
+        e164, customers = self._lifecycle_match_phone(number)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_lifecycle.res_partner_action_lifecycle_funnel"
+        )
+        form = (self.env.ref("base.view_partner_form").id, "form")
+        if len(customers) == 1:
+            action.update(res_id=customers.id, view_mode="form", views=[form])
+            return action
+        if customers:
+            funnel_list = self.env.ref("customer_lifecycle.res_partner_view_list_lifecycle_funnel")
+            action.update(
+                name=self.env._("Customers with the Number %(number)s", number=e164),
+                domain=[("id", "in", customers.ids)],
+                view_mode="list,form",
+                views=[(funnel_list.id, "list"), form],
+            )
+            return action
+        # nobody: a new contact, in the country the number belongs to (the company's for a
+        # number dialled without prefix)
+        region = phone_validation.phone_get_country_code_for_number(e164)
+        country = self.env["res.country"].search([("code", "=", region)], limit=1)
+        country = (region and country) or self.env.company.country_id
+        action.update(
+            name=self.env._("New Caller"),
+            view_mode="form",
+            views=[form],
+            context={
+                "default_phone": self._phone_format_number(
+                    e164, country=country, force_format="INTERNATIONAL"
+                ),
+                "default_country_id": country.id,
+            },
+        )
+        # the funnel's address would reopen the funnel on a reload, not this new contact
+        action.pop("path", None)
         return action
 
     # -- Satisfaction ---------------------------------------------------------------------------
