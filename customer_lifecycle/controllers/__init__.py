@@ -1,2 +1,3 @@
+from . import caller
 from . import consent_page
 from . import satisfaction_page
