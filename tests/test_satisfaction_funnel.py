@@ -147,6 +147,26 @@ class TestDetractorIsNeverAFan(SatisfactionCase):
         self.answer(self.champion, 10, "2026-07-22 10:00:00")
         self.assertEqual(self.champion.lifecycle_stage_id.code, "fan")
         self.assertEqual(self.moves(self.champion), before)
+        # an order imported for the nightly run (lifecycle_defer): a promoter's answer does not
+        # move the customer in its name; the nightly run does, as the schedule
+        imported = self.Partner.create({"name": "Imported customer"})
+        with freeze_time("2026-07-21"):
+            order = (
+                self.env["sale.order"]
+                .with_context(lifecycle_defer=True)
+                .create(
+                    {
+                        "partner_id": imported.id,
+                        "order_line": [(0, 0, {"product_id": self.product.id, "price_unit": 50})],
+                    }
+                )
+            )
+            order.action_confirm()
+        self.answer(imported, 10, "2026-07-22 10:00:00")
+        self.assertEqual(imported.lifecycle_stage_id.code, "potential")
+        self.assertEqual(self.moves(imported), [])
+        self.nightly_run("2026-07-23")
+        self.assertEqual(self.moves(imported)[-1], ("potential", "buyer", "schedule"))
 
     def test_referrals_do_not_make_a_detractor_a_fan(self):
         self.company.lifecycle_fan_referrals = 1
@@ -524,7 +544,7 @@ class TestSatisfactionOnTheCard(SatisfactionCase):
         self.answer(customer, 4, "2026-11-12 10:00:00")
         card = customer.with_user(self.rep).with_context(lang="en_US", tz="Europe/Rome")
         self.assertEqual(
-            card.lifecycle_satisfaction_label,
+            card.lifecycle_satisfaction_label,  # the day in the user's time zone
             "Last satisfaction answer: 4/10, detractor, 12 Nov 2026",
         )
         kanban = self.env.ref("customer_lifecycle.res_partner_view_kanban_lifecycle_funnel")
