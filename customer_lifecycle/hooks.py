@@ -10,3 +10,4 @@ def post_init_hook(env):
             [("email", "=like", "%example.com"), ("parent_id", "=", False)], order="id"
         )
         env["customer.lifecycle.demo"]._play_manual_moves(demo_customers)
+        env["customer.lifecycle.demo"]._satisfaction_answers(demo_customers)

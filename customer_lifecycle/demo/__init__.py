@@ -1,1 +1,2 @@
 from . import customer_demo
+from . import customer_satisfaction_demo
