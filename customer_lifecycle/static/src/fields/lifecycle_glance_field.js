@@ -49,10 +49,11 @@ export class LifecycleGlanceField extends Component {
     /** "12 Nov" in the user's language; the year too when it is not this one. */
     day(value) {
         const date = deserializeDate(value);
-        const sameYear = date.year === luxon.DateTime.now().year;
-        return date.toLocaleString(
-            sameYear ? { day: "numeric", month: "short" } : { day: "numeric", month: "short", year: "numeric" }
-        );
+        const format = { day: "numeric", month: "short" };
+        if (date.year !== luxon.DateTime.now().year) {
+            format.year = "numeric";
+        }
+        return date.toLocaleString(format);
     }
 
     moreProducts(count) {
@@ -60,7 +61,8 @@ export class LifecycleGlanceField extends Component {
     }
 
     quotationsLabel(count) {
-        return count === 1 ? _t("1 quotation") : _t("%(count)s quotations", { count });
+        // no plural in the sentence: Polish has three forms of "quotations"
+        return _t("Quotations: %(count)s", { count });
     }
 
     specialDateWhen(days) {
@@ -83,7 +85,10 @@ export class LifecycleGlanceField extends Component {
     }
 
     satisfactionClass(category) {
-        return { promoter: "text-bg-success", passive: "text-bg-warning" }[category] || "text-bg-danger";
+        return (
+            { promoter: "text-bg-success", passive: "text-bg-warning" }[category] ||
+            "text-bg-danger"
+        );
     }
 }
 

@@ -11,27 +11,32 @@ registry.category("web_tour.tours").add("customer_lifecycle_glance_tour", {
         },
         {
             content: "Stage and value class",
-            trigger: ".o_lifecycle_glance .o_lifecycle_glance_stage:contains('Repeat Customer') ~ .o_lifecycle_glance_class:contains('Class A')",
+            trigger:
+                ".o_lifecycle_glance .o_lifecycle_glance_stage:contains('Repeat Customer') ~ .o_lifecycle_glance_class:contains('Class A')",
         },
         {
             content: "The last order and what it was",
-            trigger: ".o_lifecycle_glance_last_order:contains('Last order'):contains('Cut & Colour, 2 more')",
+            trigger:
+                ".o_lifecycle_glance_last_order:contains('Last order'):contains('Cut & Colour, 2 more')",
         },
         {
             content: "Open quotations and the overdue amount",
-            trigger: ".o_lifecycle_glance_quotations:contains('2 quotations'):contains('200.00')",
+            trigger: ".o_lifecycle_glance_quotations:contains('Quotations: 2'):contains('200.00')",
         },
         {
             content: "The overdue amount, in red",
-            trigger: ".o_lifecycle_glance_overdue a.text-danger:contains('Overdue'):contains('300.00')",
+            trigger:
+                ".o_lifecycle_glance_overdue a.text-danger:contains('Overdue'):contains('300.00')",
         },
         {
             content: "Consent per channel: email granted, SMS withdrawn",
-            trigger: ".o_lifecycle_glance_consent i[data-state='granted'].fa-envelope + i[data-state='withdrawn'].fa-mobile",
+            trigger:
+                ".o_lifecycle_glance_consent i[data-state='granted'].fa-envelope + i[data-state='withdrawn'].fa-mobile",
         },
         {
             content: "The last satisfaction answer",
-            trigger: ".o_lifecycle_glance_satisfaction .badge[data-category='promoter']:contains('9/10')",
+            trigger:
+                ".o_lifecycle_glance_satisfaction .badge[data-category='promoter']:contains('9/10')",
         },
         {
             content: "The next special date",
