@@ -188,6 +188,14 @@ class TestCustomerGlance(LifecycleCase):
             with self.subTest(part=part):
                 self.assertEqual(glance[part], contact[part])
 
+    def test_a_contact_without_special_dates_shows_its_company_next_one(self):
+        self.build_the_salon()
+        self.anna.lifecycle_special_date_ids.unlink()
+        self.assertEqual(
+            self.glance(self.anna)["special_date"],
+            {"date": "2027-01-15", "days": 46, "name": "Shop opening", "of_company": True},
+        )
+
     def test_a_customer_with_nothing_yet(self):
         newcomer = self.Partner.create({"name": "Nuovo Cliente"})
         stage = self.stage("potential")
