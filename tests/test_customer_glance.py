@@ -326,6 +326,14 @@ class TestCustomerGlance(LifecycleCase):
             {"amount": 0.0, "since": False, "currency_id": company_b.currency_id.id},
         )
 
+    def test_a_shared_contact_of_another_company_customer_shows_no_line(self):
+        self.salon.company_id = self.company
+        self.anna.company_id = False
+        _company_b, rep_b = self.user_of_another_company(
+            "clc_glance_rep_b", "sales_team.group_sale_salesman"
+        )
+        self.assertEqual(self.glance(self.anna, rep_b), False)
+
     def test_without_the_money_right_the_line_has_no_amounts(self):
         self.build_the_salon()
         self.patch(res_partner_glance, "MONEY", "account.group_account_invoice")
@@ -350,5 +358,5 @@ class TestCustomerGlance(LifecycleCase):
         self.build_the_salon()
         self.glance(self.anna)  # warm the caches a logged-in user has (groups, rules)
         self.env.invalidate_all()
-        with freeze_time(TODAY), self.assertQueryCount(10):
+        with freeze_time(TODAY), self.assertQueryCount(11):
             self.anna.with_user(self.salesperson).get_lifecycle_glance()

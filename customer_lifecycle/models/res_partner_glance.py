@@ -76,6 +76,8 @@ class ResPartner(models.Model):
         self._lifecycle_check_funnel_user()
         self.check_access("read")
         customer = self.commercial_partner_id
+        if customer != self and not customer.has_access("read"):
+            return False  # a shared contact of another company's customer: no line, no error
         today = fields.Date.context_today(self)
         may_see_money = self.env.su or self.env.user.has_groups(MONEY)
         stage = customer.lifecycle_stage_id
