@@ -264,6 +264,27 @@ class TestFollowUpActivities(SatisfactionCase):
                     str(self.activities(customer, self.callback_type).date_deadline), due
                 )
 
+    def test_an_answer_on_the_public_page_is_followed_up_in_the_systems_name(self):
+        public = self.env.ref("base.public_user")
+        fan = self.stage("fan")
+        with freeze_time("2026-11-20"):  # a Fan by its referrals, say
+            self.customer._lifecycle_move(fan, trigger="order", automatic=True)
+        self.assertEqual(self.customer.lifecycle_stage_id, fan)
+        with freeze_time("2026-11-25 10:00:00"), satisfaction_event():
+            request = self.Request.sudo().create(
+                {"partner_id": self.customer.id, "source": "email"}
+            )
+        with freeze_time("2026-11-25 10:00:00"):
+            # as the page runs it: the public user, with elevated rights
+            request.with_user(public).sudo()._record_answer(1, "Never again")
+        self.env.invalidate_all()
+        odoobot = self.env.ref("base.user_root")
+        callback = self.activities(self.customer, self.callback_type)
+        self.assertEqual((callback.user_id, callback.create_uid), (self.rep, odoobot))
+        row = self.history(self.customer)[-1]
+        self.assertEqual((row.stage_from_id, row.trigger, row.user_id), (fan, "feedback", odoobot))
+        self.assertEqual(row.stage_to_id.code, "potential", "no orders: the rule's stage")
+
     def test_one_call_back_per_answer_a_second_click_updates_its_note(self):
         request = self.answer(self.customer, 5, "2026-11-25 10:00:00", comment="Too expensive")
         self.answer(self.customer, 2, "2026-11-25 10:02:00", request=request)

@@ -6,7 +6,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
+from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, Query, format_date
@@ -1409,9 +1409,12 @@ class ResPartner(models.Model):
         detractor whose new answer is not may become a Fan again. Other answers change no rule:
         they leave the stage (and its history) alone. Then the follow-up activities (call back
         a detractor, ask a promoter for a referral)."""
+        # an answer on the public page: the moves and activities are the system's (OdooBot),
+        # not the public user's
+        partner = self if self.env.user._is_internal() else self.with_user(SUPERUSER_ID)
         if "detractor" in (request.category, previous_category):
-            self.env["customer.lifecycle.engine"].sudo()._recompute_partners(self, "feedback")
-        request._lifecycle_schedule_follow_up()
+            partner.env["customer.lifecycle.engine"].sudo()._recompute_partners(partner, "feedback")
+        request.with_env(partner.env)._lifecycle_schedule_follow_up()
 
     @api.depends_context("lang", "tz")
     @api.depends(
