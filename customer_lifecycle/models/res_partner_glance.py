@@ -48,12 +48,14 @@ SELECT lo.id, lo.name, lo.date_order,
 
 # What the customer owes the company past the due date, from the installments of its posted
 # customer invoices, in company currency: the definition of the nightly payment figures
-# (customer_lifecycle_payment.PAYMENT_BEHAVIOUR, "Overdue"), read live.
+# (customer_lifecycle_payment.PAYMENT_BEHAVIOUR, "Overdue"), read live. Through the customer's
+# partners: account_move.partner_id is indexed, its commercial_partner_id is not.
 OVERDUE = """
 SELECT COALESCE(sum(l.amount_residual), 0), min(l.date_maturity)
-  FROM account_move_line l
-  JOIN account_move m ON m.id = l.move_id
- WHERE m.commercial_partner_id = %(customer)s AND m.company_id = %(company)s
+  FROM res_partner c
+  JOIN account_move m ON m.partner_id = c.id
+  JOIN account_move_line l ON l.move_id = m.id
+ WHERE c.commercial_partner_id = %(customer)s AND m.company_id = %(company)s
    AND m.move_type = 'out_invoice' AND m.state = 'posted'
    AND l.display_type = 'payment_term' AND NOT l.reconciled
    AND l.amount_residual > 0 AND l.date_maturity < %(today)s
