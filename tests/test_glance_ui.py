@@ -24,7 +24,6 @@ class TestGlanceUi(HttpCase):
         salon = self.env["res.partner"].create(
             {"name": "Glance Salon", "is_company": True, "user_id": rep.id}
         )
-        anna = self.env["res.partner"].create({"name": "Anna Glance", "parent_id": salon.id})
 
         def order(lines, when, confirm=True):
             with freeze_time(when):
@@ -60,7 +59,7 @@ class TestGlanceUi(HttpCase):
         self.env["customer.consent"].create(
             [
                 {
-                    "partner_id": anna.id,
+                    "partner_id": salon.id,
                     "channel_id": self.env.ref(f"customer_lifecycle.consent_channel_{code}").id,
                     "state": state,
                 }
@@ -68,7 +67,7 @@ class TestGlanceUi(HttpCase):
             ]
         )
         self.env["customer.special.date"].create(
-            {"partner_id": anna.id, "kind": "birthday", "date": "1980-12-03"}
+            {"partner_id": salon.id, "kind": "birthday", "date": "1980-12-03"}
         )
         salon.flush_recordset()
         self.env.cr.execute(
@@ -80,8 +79,9 @@ class TestGlanceUi(HttpCase):
             [salon.id],
         )
         self.start_tour(
-            f"/odoo/contacts/{anna.id}", "customer_lifecycle_glance_tour", login=rep.login
+            f"/odoo/contacts/{salon.id}", "customer_lifecycle_glance_tour", login=rep.login
         )
+        self.assertEqual(salon.lifecycle_stage_id, self.env.ref("customer_lifecycle.stage_fan"))
 
     def test_an_anonymous_visitor_cannot_read_the_line(self):
         customer = self.env["res.partner"].create({"name": "Glance Anonymous", "is_company": True})

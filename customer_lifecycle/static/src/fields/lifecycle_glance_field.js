@@ -1,8 +1,9 @@
-import { Component, onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
+import { Component, toRaw, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { deserializeDate } from "@web/core/l10n/dates";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
+import { useRecordObserver } from "@web/model/relational_model/utils";
 import { formatMonetary } from "@web/views/fields/formatters";
 import { standardFieldProps } from "@web/views/fields/standard_field_props";
 
@@ -20,21 +21,28 @@ export class LifecycleGlanceField extends Component {
         this.orm = useService("orm");
         this.action = useService("action");
         this.state = useState({ glance: null });
-        onWillStart(() => this.load(this.props));
-        onWillUpdateProps((nextProps) => this.load(nextProps));
+        useRecordObserver((record) => this.load(record));
     }
 
-    async load(props) {
-        const { resId, data } = props.record;
-        // once per saved version of the partner, not on every keystroke
-        const version = `${resId}/${data.write_date}`;
-        if (version === this.version) {
+    /**
+     * Read the line again each time the form holds a new version of the partner: opened,
+     * saved, or reloaded after a button or a dialog (the record's data is then a new object),
+     * never while the user types (the data is changed in place) nor for a record being edited.
+     */
+    async load(record) {
+        const data = toRaw(record.data);
+        if (data === this.data || record.dirty) {
             return;
         }
-        this.version = version;
-        this.state.glance = resId
+        this.data = data;
+        const resId = record.resId;
+        const glance = resId
             ? await this.orm.call("res.partner", "get_lifecycle_glance", [[resId]])
             : null;
+        if (data === this.data) {
+            // the answer for the version still shown, not for one left meanwhile
+            this.state.glance = glance;
+        }
     }
 
     async open(method) {
@@ -96,5 +104,4 @@ registry.category("fields").add("lifecycle_glance", {
     component: LifecycleGlanceField,
     displayName: "Customer at a glance",
     supportedTypes: ["integer"],
-    fieldDependencies: [{ name: "write_date", type: "datetime" }],
 });

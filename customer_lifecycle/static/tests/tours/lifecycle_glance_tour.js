@@ -2,7 +2,7 @@ import { registry } from "@web/core/registry";
 
 // A salesperson with "Own Documents Only" opens a customer's form: one line above the tabs says
 // who this is (stage, class, last order and what it was, quotations, overdue, consent, last
-// answer, next special date); the quotations open in a list.
+// answer, next special date); it follows a move by the statusbar; the quotations open in a list.
 registry.category("web_tour.tours").add("customer_lifecycle_glance_tour", {
     steps: () => [
         {
@@ -51,6 +51,20 @@ registry.category("web_tour.tours").add("customer_lifecycle_glance_tour", {
                     throw new Error(`the line overflows: ${line.scrollWidth} > ${line.clientWidth}`);
                 }
             },
+        },
+        {
+            content: "Move the customer to Fan by the Lifecycle tab's statusbar",
+            trigger: ".o_notebook .nav-link:contains('Lifecycle')",
+            run: "click",
+        },
+        {
+            content: "Fan",
+            trigger: ".o_field_lifecycle_statusbar button:contains('Fan')",
+            run: "click",
+        },
+        {
+            content: "The line follows: the stage is now Fan",
+            trigger: ".o_lifecycle_glance .o_lifecycle_glance_stage:contains('Fan')",
         },
         {
             content: "Open the quotations",
