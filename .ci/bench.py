@@ -9,6 +9,8 @@ times and the medians, with the fastest and slowest run and their ratio to the f
 GROUP BY over the confirmed orders), are printed as a Markdown table.
 """
 
+import os
+import random
 import resource
 import statistics
 import sys
@@ -111,6 +113,32 @@ INSERT INTO customer_lifecycle_history (partner_id, stage_to_id, date, trigger, 
 ANALYZE customer_lifecycle_history;
 """
 
+# Phone numbers for the customers that have none (a database generated before they had them
+# gets them too): Italian mobiles (+39 347), Milan landlines (+39 02) and Polish mobiles
+# (+48 60x), typed with spaces, with the E.164 form phone_validation stores beside them.
+PHONES = """
+WITH p AS (
+    SELECT id, id %% 3 AS kind, lpad((id %% 10000000)::text, 7, '0') AS d
+      FROM res_partner
+     WHERE name LIKE 'Bench Customer %%' AND phone IS NULL
+)
+UPDATE res_partner r
+   SET country_id = CASE WHEN p.kind = 2 THEN %(poland)s ELSE %(italy)s END,
+       phone = CASE p.kind
+                 WHEN 0 THEN '+39 347 ' || substr(p.d, 1, 3) || ' ' || substr(p.d, 4)
+                 WHEN 1 THEN '+39 02 ' || substr(p.d, 1, 4) || ' ' || substr(p.d, 5) || '0'
+                 ELSE '+48 60' || substr(p.d, 1, 1) || ' ' || substr(p.d, 2, 3) || ' '
+                      || substr(p.d, 5)
+               END,
+       phone_sanitized = CASE p.kind
+                           WHEN 0 THEN '+39347' || p.d
+                           WHEN 1 THEN '+3902' || p.d || '0'
+                           ELSE '+4860' || p.d
+                         END
+  FROM p
+ WHERE r.id = p.id;
+"""
+
 FLOOR = """
 SELECT partner_id, count(*), sum(amount_untaxed), max(date_order)
   FROM sale_order WHERE state = 'sale' GROUP BY partner_id
@@ -187,6 +215,63 @@ class Bench:
             )
             env["ir.config_parameter"].set_param(MARK, size)
             print(f"  generated in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+
+    def phones(self):
+        """Numbers for the customers (once), in the company's country Italy; a sample checked
+        against what Odoo's own phone formatting stores."""
+        with self.cursor() as cr:
+            env = self.env(cr)
+            italy, poland = env.ref("base.it"), env.ref("base.pl")
+            env.ref("base.main_company").country_id = italy
+            cr.execute(SQL(PHONES, italy=italy.id, poland=poland.id))
+            if cr.rowcount:
+                print(f"  phone numbers given to {cr.rowcount:,} customers", file=sys.stderr)
+                cr.execute("ANALYZE res_partner")
+            cr.execute(
+                """SELECT id, phone_sanitized FROM res_partner
+                    WHERE name LIKE 'Bench Customer %%' ORDER BY id DESC LIMIT 300"""
+            )
+            for partner_id, sanitized in cr.fetchall():
+                partner = env["res.partner"].browse(partner_id)
+                if partner._phone_format(fname="phone") != sanitized:
+                    raise ValueError(
+                        f"{partner.phone}: Odoo stores another number than {sanitized}"
+                    )
+
+    def phone_lookup(self, count=1000):
+        """Milliseconds of each of `count` caller lookups (res.partner._lifecycle_find_by_phone)
+        as a salesperson, nothing cached in between: the numbers of random customers in the
+        formats a caller ID shows, one in twenty a number nobody has. Returns (timings, found)."""
+        formats = [
+            lambda e164: e164,  # +390212345678
+            lambda e164: "00" + e164[1:],  # 0039021234...
+            lambda e164: e164[1:],  # the prefix without its "+"
+            lambda e164: f"{e164[:3]} {e164[3:6]} {e164[6:9]} {e164[9:]}",  # +39 021 234 5678
+            # as dialled in Italy (02-1234-5678, 347-123-4567); a Polish number keeps "+48"
+            lambda e164: f"{e164[3:5]}-{e164[5:9]}-{e164[9:]}" if e164.startswith("+39") else e164,
+        ]
+        rng = random.Random(42)
+        with self.cursor() as cr:
+            cr.execute(
+                """SELECT phone_sanitized FROM res_partner
+                    WHERE name LIKE 'Bench Customer %%' AND phone_sanitized IS NOT NULL"""
+            )
+            known = [row[0] for row in cr.fetchall()]
+        numbers = [
+            rng.choice(formats)(rng.choice(known) if rng.random() >= 0.05 else "+39348" + "9" * 7)
+            for _number in range(count)
+        ]
+        timings, found = [], 0
+        with self.cursor() as cr:
+            user = self.env(cr)["res.users"].search([("login", "=", "bench_salesperson")])
+            partners = api.Environment(cr, user.id, {})["res.partner"]
+            partners._lifecycle_find_by_phone(numbers[0])  # the user's groups and rules cached
+            for number in numbers:
+                partners.env.invalidate_all()
+                started = time.perf_counter()
+                found += bool(partners._lifecycle_find_by_phone(number))
+                timings.append((time.perf_counter() - started) * 1000)
+        return timings, found
 
     def engine_run(self):
         with self.cursor() as cr:
@@ -332,10 +417,25 @@ class Bench:
         return first_screen
 
 
+def print_phone_lookup(bench):
+    timings, found = bench.phone_lookup()
+    quantiles = statistics.quantiles(timings, n=20)
+    print(
+        f"\nPhone lookup as a salesperson, {len(timings):,} random numbers in mixed formats "
+        f"({found:,} found): median {statistics.median(timings):.2f} ms, "
+        f"p95 {quantiles[-1]:.2f} ms, slowest {max(timings):.2f} ms"
+    )
+
+
 def main(config, database, size, runs=3):
     bench = Bench(config, database)
     bench.generate(size)
     bench.execute(NORMALIZE)
+    bench.phones()
+    if os.environ.get("PHASE") == "phone":  # make bench PHASE=phone: the phone lookup alone
+        bench.funnel_first_screen()  # creates the salesperson
+        print_phone_lookup(bench)
+        return
     customers = SIZES[size]
     orders = bench.execute("SELECT count(*) FROM sale_order WHERE name LIKE 'BENCH/%%'")[0][0]
     memory_before = peak_mb()
@@ -385,6 +485,7 @@ def main(config, database, size, runs=3):
         cells = [name, f"{median:.3f}", f"{min(seconds):.3f}–{max(seconds):.3f}", ratio, rate]
         print(f"| {' | '.join(cells)} |")
     print(f"\nPeak memory growth of the Odoo process: {growth:.0f} MB")
+    print_phone_lookup(bench)
 
 
 if __name__ == "__main__":

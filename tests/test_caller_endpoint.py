@@ -108,6 +108,17 @@ class TestCallerEndpoint(HttpCase):
         self.assertEqual(response.json()["number"], "+393331234567")
         self.assertEqual(response.json()["customers"][0]["id"], self.trattoria.id)
 
+    def test_a_raw_plus_is_the_international_prefix(self):
+        # +36 82 034 176 is Hungarian; the same digits dialled in Italy are an Italian mobile.
+        # A "+" read as a space (form decoding) would give the Italian customer.
+        Partner = self.env["res.partner"]
+        italian = Partner.create({"name": "Mobile Italiano", "phone": "368 203 4176"})
+        hungarian = Partner.create({"name": "Magyar Ügyfél", "phone": "+36 82 034 176"})
+        response = self.call("number=+3682034176")
+        self.assertEqual(response.json()["customers"], [self.customer_json(hungarian)])
+        response = self.call("number=3682034176")
+        self.assertEqual(response.json()["customers"], [self.customer_json(italian)])
+
     def test_several_customers_are_a_list(self):
         Partner = self.env["res.partner"]
         bar = Partner.create({"name": "Bar Centrale", "phone": "+39 051 555 0101"})

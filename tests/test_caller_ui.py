@@ -26,23 +26,23 @@ class TestCallerUi(HttpCase):
         cls.Partner = cls.env["res.partner"]
 
     def test_the_caller_lands_on_the_customers_form_with_the_summary_line(self):
-        trattoria = self.Partner.create(
-            {"name": "Trattoria Milano", "is_company": True, "phone": "+39 02 1234 5678"}
-        )
+        bistro = self.Partner.create({"name": "Budapesti Bisztró", "is_company": True})
         self.Partner.create(
-            {"name": "Gino Rossi", "parent_id": trattoria.id, "phone": "333 123 4567"}
+            {"name": "Kovács Anna", "parent_id": bistro.id, "phone": "+36 82 034 176"}
         )
-        trattoria._lifecycle_move(
+        # the same digits dialled in Italy: an Italian mobile, someone else
+        self.Partner.create({"name": "Mobile Italiano", "phone": "368 203 4176"})
+        bistro._lifecycle_move(
             self.env.ref("customer_lifecycle.stage_buyer"), trigger="order", automatic=True
         )
-        trattoria.flush_recordset()
+        bistro.flush_recordset()
         self.env.cr.execute(
-            "UPDATE res_partner SET lifecycle_value_class = 'A' WHERE id = %s", [trattoria.id]
+            "UPDATE res_partner SET lifecycle_value_class = 'A' WHERE id = %s", [bistro.id]
         )
         # the caller ID as a phone system writes it: a raw "+", which form decoding reads as a
-        # space and the router as a number
+        # space and the router casts away with the number
         self.start_tour(
-            "/odoo/caller?number=+393331234567",
+            "/odoo/caller?number=+3682034176",
             "customer_lifecycle_caller_tour",
             login=self.rep.login,
         )

@@ -878,7 +878,11 @@ class ResPartner(models.Model):
                     number=text,
                 )
             )
-        country = self.env.company.country_id
+        # the country of the company's own address, read alone: company.country_id looks the
+        # address up among the partner's contacts, and full company and partner rows cost more
+        # than the whole lookup (the user's own company: no rule to check)
+        company = self.env.company.sudo().with_context(prefetch_fields=False)
+        country = company.partner_id.country_id.with_env(self.env)
         readings = [self._phone_format_number(text, country=country, force_format="E164")]
         if not text.startswith("+"):
             international = digits[2:] if digits.startswith("00") else digits
@@ -915,9 +919,12 @@ class ResPartner(models.Model):
             contacts = self.search_fetch(
                 [("phone_sanitized", "=", e164)], ["commercial_partner_id"]
             )
-            customers = contacts.commercial_partner_id.filtered("active")._filtered_access("read")
+            # their customers, as the user may read them, active (one narrow query)
+            customers = contacts and self.search_fetch(
+                [("id", "in", contacts.commercial_partner_id.ids)], ["name"], order="name, id"
+            )
             if customers:
-                return e164, customers.sorted(lambda customer: (customer.name or "", customer.id))
+                return e164, customers
         return readings[0], self.browse()
 
     @api.model

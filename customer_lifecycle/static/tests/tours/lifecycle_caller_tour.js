@@ -7,7 +7,7 @@ registry.category("web_tour.tours").add("customer_lifecycle_caller_tour", {
     steps: () => [
         {
             content: "The customer's form, reached from a contact's number",
-            trigger: ".o_form_view .o_field_widget[name='phone'] a:contains('+39 02 1234 5678')",
+            trigger: ".o_breadcrumb .o_last_breadcrumb_item:contains('Budapesti Bisztró')",
         },
         {
             content: "The line that says who this is, above the tabs",
@@ -21,7 +21,7 @@ registry.category("web_tour.tours").add("customer_lifecycle_caller_tour", {
         },
         {
             content: "The address is the customer's in the funnel, the caller ID gone",
-            trigger: ".o_breadcrumb .o_last_breadcrumb_item:contains('Trattoria Milano')",
+            trigger: ".o_breadcrumb .o_last_breadcrumb_item:contains('Budapesti Bisztró')",
             run() {
                 const { pathname, search } = window.location;
                 if (!/^\/odoo\/lifecycle-funnel\/\d+$/.test(pathname) || search) {
