@@ -3,6 +3,7 @@ proof (who, address, browser) is the server's, nobody creates, changes or delete
 answers over RPC (administrators and the superuser included, whatever the context), and only
 lifecycle users of the customer's company read them; the link's token is for managers."""
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import get_public_method
 from odoo.tests import new_test_user, tagged
@@ -124,13 +125,20 @@ class TestSatisfactionAccess(LifecycleCase):
         request = self.record(self.rep, context=crafted, source="shop")
         self.assertRecordValues(
             request,
-            [{"state": "answered", "order_id": False, "recorded_by_id": self.rep.id}],
+            [
+                {
+                    "state": "answered",
+                    "source": "shop",
+                    "order_id": False,
+                    "recorded_by_id": self.rep.id,
+                }
+            ],
         )
         self.assertNotEqual(request.sudo().token, "a-token-of-my-own-choice-123")
         self.assertNotEqual(request.sent_date.year, 2020)
         self.assertRecordValues(
             request.answer_ids,
-            [{"remote_addr": False, "user_agent": False, "user_id": self.rep.id}],
+            [{"source": "shop", "remote_addr": False, "user_agent": False, "user_id": self.rep.id}],
         )
 
     def test_nobody_creates_changes_or_deletes_requests_and_answers_directly(self):
@@ -211,3 +219,25 @@ class TestSatisfactionAccess(LifecycleCase):
         self.assertFalse(request.answer_ids)
         with self.assertRaises(ValueError):
             self.Wizard.with_user(self.rep).create({"partner_id": self.shop.id, "score": "11"})
+
+    def test_the_customer_shows_its_newest_answer_whatever_the_order_of_recording(self):
+        with satisfaction_event():
+            old, new = self.Request.create(
+                [
+                    {"partner_id": self.shop.id, "source": "email"},
+                    {"partner_id": self.shop.id, "source": "email"},
+                ]
+            )
+        new._record_answer(9, "Great", date=fields.Datetime.to_datetime("2026-11-20 10:00:00"))
+        old._record_answer(3, "Bad", date=fields.Datetime.to_datetime("2026-10-01 10:00:00"))
+        self.assertRecordValues(
+            self.shop,
+            [
+                {
+                    "lifecycle_satisfaction_score": 9,
+                    "lifecycle_satisfaction_category": "promoter",
+                    "lifecycle_satisfaction_comment": "Great",
+                }
+            ],
+        )
+        self.assertEqual(old.category, "detractor", "the older request keeps its own answer")

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, clean_context
+from odoo.tools import SQL
 
 from ..tools.lifecycle_rules import RFM_SEGMENTS, SATISFACTION_SCORES, satisfaction_category
 from .customer_consent import CURRENT
@@ -182,7 +182,9 @@ class CustomerSatisfactionRequest(models.Model):
         refuse_outside_event(self.env)
         Partner = self.env["res.partner"]
         for vals in vals_list:
-            vals["partner_id"] = Partner.browse(vals["partner_id"]).commercial_partner_id.id
+            if vals.get("partner_id"):
+                partner = Partner.browse(vals["partner_id"])
+                vals["partner_id"] = partner.commercial_partner_id.id
             vals["token"] = secrets.token_urlsafe(24)
         return super().create(vals_list)
 
@@ -415,8 +417,10 @@ class CustomerSatisfactionRequest(models.Model):
         comment = (comment or "").strip()[:MAX_COMMENT] or False
         proof = proof or {}
         date = date or fields.Datetime.now()
-        # elevated, and deaf to the caller's default_* context keys (the proof is the server's)
-        request = self.sudo().with_context(clean_context(self.env.context))
+        # elevated, and deaf to the caller's context keys (default_* values, the partner's
+        # lifecycle_* keys): the proof and its consequences are the server's
+        context = {key: self.env.context[key] for key in ("lang", "tz") if key in self.env.context}
+        request = self.sudo().with_context(context)
         partner = request.partner_id
         previous_category = partner.lifecycle_satisfaction_category or None
         with satisfaction_event():
