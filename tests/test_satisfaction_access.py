@@ -6,7 +6,7 @@ lifecycle users of the customer's company read them; the link's token is for man
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import get_public_method
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.customer_lifecycle.models.customer_satisfaction_request import (
     satisfaction_event,
@@ -241,3 +241,19 @@ class TestSatisfactionAccess(LifecycleCase):
             ],
         )
         self.assertEqual(old.category, "detractor", "the older request keeps its own answer")
+
+    def test_the_lifecycle_tab_shows_the_last_answer_and_the_button_to_lifecycle_users(self):
+        self.record(self.rep, score="10", comment="Perfetto")
+        for user, sees in ((self.rep, True), (self.employee, False), (self.accountant, False)):
+            with self.subTest(user=user.login):
+                Partner = self.Partner.with_user(user)
+                arch = Partner.get_views([(False, "form")])["views"]["form"]["arch"]
+                self.assertEqual('name="lifecycle_satisfaction_score"' in arch, sees)
+                self.assertEqual("Record Satisfaction" in arch, sees)
+                # the form opens, on the contact too
+                form = Form(self.contact.with_user(user))
+                self.assertEqual(form.name, "Paola Rossi")
+        form = Form(self.shop.with_user(self.rep))
+        self.assertEqual(form.lifecycle_satisfaction_score, 10)
+        self.assertEqual(form.lifecycle_satisfaction_category, "promoter")
+        self.assertEqual(form.lifecycle_satisfaction_comment, "Perfetto")
