@@ -174,3 +174,15 @@ class TestSatisfactionPage(HttpCase):
         for model in ("customer.satisfaction.request", "customer.satisfaction.answer"):
             with self.subTest(model), self.assertRaises(AccessError):
                 self.env[model].with_user(public).search_read([], ["score"])
+
+    def test_the_page_speaks_the_customer_s_language_under_the_company_s_name(self):
+        self.env["res.lang"]._activate_lang("pl_PL")
+        self.customer.lang = "pl_PL"
+        self.click(9)
+        page = self.url_open(self.path)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('lang="pl-PL"', page.text)
+        self.assertIn(self.env.company.name, page.text)
+        closed = self.url_open("/satisfaction/" + "x" * 32)
+        self.assertEqual(closed.status_code, 404)
+        self.assertIn('lang="en-US"', closed.text, "an unknown link: the visitor's language")
