@@ -257,3 +257,38 @@ class TestSatisfactionAccess(LifecycleCase):
         self.assertEqual(form.lifecycle_satisfaction_score, 10)
         self.assertEqual(form.lifecycle_satisfaction_category, "promoter")
         self.assertEqual(form.lifecycle_satisfaction_comment, "Perfetto")
+
+    def test_anonymising_forgets_comments_addresses_browsers_and_links(self):
+        with satisfaction_event():
+            request = self.Request.create({"partner_id": self.shop.id, "source": "email"})
+        token = request.sudo().token
+        request._record_answer(
+            2,
+            "Paola here, call me at home",
+            {"source": "page", "remote_addr": "198.51.100.7", "user_agent": "Firefox/128"},
+        )
+        lookup = self.env["privacy.lookup.wizard"].create(
+            {"name": "Ottica Rossi", "email": "ottica@example.com"}
+        )
+        self.shop.email = "ottica@example.com"
+        lookup.action_lookup()
+        found = lookup.line_ids.filtered(lambda line: line.res_model.startswith("customer.sat"))
+        self.assertEqual(
+            sorted((line.res_model, line.res_id) for line in found),
+            [
+                ("customer.satisfaction.answer", request.answer_ids.id),
+                ("customer.satisfaction.request", request.id),
+            ],
+        )
+        self.shop.with_user(self.manager).action_lifecycle_anonymise()
+        self.assertRecordValues(request, [{"score": 2, "category": "detractor", "comment": False}])
+        self.assertFalse(request.sudo().token)
+        self.assertFalse(self.Request.sudo().search([("token", "=", token)]))
+        self.assertRecordValues(
+            request.answer_ids,
+            [{"score": 2, "comment": False, "remote_addr": False, "user_agent": False}],
+        )
+        self.assertRecordValues(
+            self.shop,
+            [{"lifecycle_satisfaction_score": 2, "lifecycle_satisfaction_comment": False}],
+        )

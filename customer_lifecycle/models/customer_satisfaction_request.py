@@ -386,6 +386,33 @@ class CustomerSatisfactionRequest(models.Model):
         self._record_answer(score, comment, proof)
         return "recorded"
 
+    # -- Privacy ---------------------------------------------------------------------------------
+
+    @api.model
+    def _forget(self, partner_ids):
+        """Anonymisation (res.partner.action_lifecycle_anonymise, lifecycle administrators):
+        clear the comments, the answers' address and browser, and the links of these customers'
+        requests; scores, dates and categories stay. In SQL: answers are otherwise
+        unchangeable. Private."""
+        self.env["customer.satisfaction.answer"].flush_model()
+        self.flush_model()
+        self.env.execute_query(
+            SQL(
+                """UPDATE customer_satisfaction_answer
+                      SET comment = NULL, remote_addr = NULL, user_agent = NULL
+                    WHERE partner_id = ANY(%(ids)s);
+                   UPDATE customer_satisfaction_request SET comment = NULL, token = NULL
+                    WHERE partner_id = ANY(%(ids)s)""",
+                ids=list(partner_ids),
+            )
+        )
+        self.env["customer.satisfaction.answer"].invalidate_model(
+            ["comment", "remote_addr", "user_agent"]
+        )
+        self.invalidate_model(["comment", "token"])
+        partners = self.env["res.partner"].sudo().browse(partner_ids)
+        partners.filtered("lifecycle_satisfaction_comment").lifecycle_satisfaction_comment = False
+
     # -- Recording an answer -----------------------------------------------------------------
 
     @api.model
