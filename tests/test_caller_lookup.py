@@ -250,6 +250,21 @@ class TestCallerRules(CallerCase):
         shared.company_id = False
         self.assertFalse(self.find("+48 601 234 567"))
 
+    def test_a_contact_the_user_may_not_read_reveals_nothing(self):
+        # a customer shared by every company, whose contact belongs to the Polish one: the
+        # Italian rep may read the customer, not the contact, so the number is nobody's to them
+        shared = self.Partner.create({"name": "Shared Srl", "is_company": True})
+        self.Partner.create(
+            {
+                "name": "Jan",
+                "parent_id": shared.id,
+                "company_id": self.company_pl.id,
+                "phone": "+48 601 234 567",
+            }
+        )
+        self.assertFalse(self.find("+48 601 234 567"))
+        self.assertEqual(self.find("+48 601 234 567", self.rep_pl), shared)
+
     def test_the_lookup_is_not_reachable_over_rpc(self):
         for method in ("_lifecycle_find_by_phone", "_lifecycle_match_phone",
                        "_lifecycle_phone_readings", "_lifecycle_sanitize_phones"):  # fmt: skip
