@@ -5,7 +5,6 @@ lifecycle users of the customer's company read them; the link's token is for man
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.service.model import get_public_method
 from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.customer_lifecycle.models.customer_satisfaction_request import (
@@ -177,11 +176,6 @@ class TestSatisfactionAccess(LifecycleCase):
             answer.sudo().write({"remote_addr": "203.0.113.9"})
         self.assertRecordValues(request, [{"score": 4}])
         self.assertRecordValues(answer, [{"score": 4, "remote_addr": False}])
-
-    def test_the_answering_methods_are_not_reachable_over_rpc(self):
-        for name in ("_record_answer", "_answer_from_page", "_cron_ask_satisfaction", "_ask"):
-            with self.subTest(name), self.assertRaises(AccessError):
-                get_public_method(self.Request, name)
 
     def test_who_may_record_and_read(self):
         self.record(self.rep)
