@@ -120,6 +120,7 @@ class TestConfirmedOrdersButton(LifecycleCase):
 
         action = customer.action_view_lifecycle_orders()
         self.assertEqual(action["name"], "Confirmed Orders: 1 of 3 (the others are not yours)")
+        self.assertEqual(action["display_name"], action["name"])
         self.assertIn("belong to other salespeople", action["help"])
         self.assertEqual(action["context"], {"create": False})
         # the list is read as the rep: no elevated rights, no other rep's order

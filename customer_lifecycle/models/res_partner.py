@@ -1357,6 +1357,7 @@ class ResPartner(models.Model):
                 "The other confirmed orders of this customer belong to other salespeople: "
                 "your access shows your own orders only. The lifecycle figures count them all."
             )
+        action["display_name"] = action["name"]  # the title the web client shows
         return action
 
     @api.model
