@@ -6,7 +6,7 @@ from datetime import datetime
 
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.customer_lifecycle.models.customer_satisfaction_request import (
@@ -375,6 +375,11 @@ class TestFollowUpActivities(SatisfactionCase):
         )
         elsewhere.action_done()
         self.assertTrue(request.is_awaiting_callback, "a call-back on another customer")
+        self.assertFalse(request.callback_date)
+        # nor can anyone stamp it directly, the superuser included
+        for env in (self.env, self.env(user=self.lifecycle_admin)):
+            with self.assertRaisesRegex(UserError, "cannot be created or changed otherwise"):
+                request.with_env(env).write({"callback_date": "2026-11-26 09:00:00"})
         self.assertFalse(request.callback_date)
 
     # -- Promoters ------------------------------------------------------------------------------
