@@ -1,9 +1,10 @@
 """Demo satisfaction answers, generated deterministically after the first computation.
 
-Most demo customers who bought were asked by e-mail a week after their last order; about six in
-ten answered (some after changing their mind once), a few gave their score to staff by phone or
-in the shop. Half of the answers are promoters, a fifth detractors (drawn first among repeat
-customers: the unhappy regulars a business must call back), so that the NPS is about +30."""
+Most demo customers who bought in the last year were asked by e-mail a week after their last
+order; about six in ten answered (some after changing their mind once), a few gave their score
+to staff by phone or in the shop. Half of the answers are promoters, a fifth detractors (drawn
+first among repeat customers: the unhappy regulars a business must call back), so that the NPS
+is about +30."""
 
 import random
 from datetime import datetime, time, timedelta
@@ -18,6 +19,7 @@ ANSWERED_SHARE = 0.6  # of those asked: answered
 STAFF_SHARE = 0.1  # of the customers who bought: a score given to staff
 PROMOTERS, DETRACTORS = 0.5, 0.2  # of the answers; the rest are passives
 ASK_AFTER_DAYS = 7
+RECENT_DAYS = 365
 # fmt: off
 COMMENTS = {
     "promoter": [
@@ -52,7 +54,12 @@ class CustomerLifecycleDemo(models.AbstractModel):
         Returns the requests."""
         rng = random.Random(SATISFACTION_SEED)
         now = fields.Datetime.now()
-        buyers = customers.filtered(lambda p: p.lifecycle_last_order_date)
+        # customers who bought in the last year: an answer snapshots the stage of its day,
+        # and a customer lost long ago was not asked anything lately
+        since = fields.Date.context_today(self) - timedelta(days=RECENT_DAYS)
+        buyers = customers.filtered(
+            lambda p: p.lifecycle_last_order_date and p.lifecycle_last_order_date >= since
+        )
         # each customer's last confirmed order (placed by it or one of its contacts)
         last_orders = {}
         orders = self.env["sale.order"].search(
