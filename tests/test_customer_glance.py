@@ -9,7 +9,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.customer_lifecycle.models import res_partner_glance
+from odoo.addons.customer_lifecycle.models import res_partner as res_partner_module
 
 from .common import LifecycleCase
 
@@ -336,7 +336,7 @@ class TestCustomerGlance(LifecycleCase):
 
     def test_without_the_money_right_the_line_has_no_amounts(self):
         self.build_the_salon()
-        self.patch(res_partner_glance, "MONEY", "account.group_account_invoice")
+        self.patch(res_partner_module, "MONEY", "account.group_account_invoice")
         glance = self.glance(self.anna)
         self.assertEqual(glance["may_see_money"], False)
         self.assertEqual(glance["quotations"], {"count": 2})

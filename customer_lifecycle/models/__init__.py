@@ -13,7 +13,6 @@ from . import customer_satisfaction_answer
 from . import customer_satisfaction_followup
 from . import res_partner
 from . import res_partner_satisfaction
-from . import res_partner_glance
 from . import mail_activity
 from . import account_move
 from . import customer_lifecycle_engine

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 PAYMENT_COLUMNS = (
     "partner_id", "company_id", "paid_invoice_count", "days_to_pay", "late_share",
@@ -89,6 +90,22 @@ PAYMENT_DIRTY = """
 """
 
 
+# The "Overdue" of PAYMENT_BEHAVIOUR for one customer and company, read live (the customer at a
+# glance): what is still open on its posted invoices' installments due before %(today)s, in
+# company currency. Through the customer's partners: account_move.partner_id is indexed, its
+# commercial_partner_id is not.
+OVERDUE_NOW = """
+SELECT COALESCE(sum(l.amount_residual), 0), min(l.date_maturity)
+  FROM res_partner c
+  JOIN account_move m ON m.partner_id = c.id
+  JOIN account_move_line l ON l.move_id = m.id
+ WHERE c.commercial_partner_id = %(customer)s AND m.company_id = %(company)s
+   AND m.move_type = 'out_invoice' AND m.state = 'posted'
+   AND l.display_type = 'payment_term' AND NOT l.reconciled
+   AND l.amount_residual > 0 AND l.date_maturity < %(today)s
+"""
+
+
 class CustomerLifecyclePayment(models.Model):
     """How a customer pays one company: one row per commercial entity and company.
 
@@ -106,3 +123,13 @@ class CustomerLifecyclePayment(models.Model):
     late_share = fields.Float(digits=(16, 1))
     overdue_amount = fields.Float(digits=(16, 2))
     overdue_since = fields.Date()
+
+    @api.model
+    def _overdue_now(self, customer, company, today):
+        """(amount, oldest due date) the customer owes company past due today, live."""
+        self.env["account.move"].flush_model()
+        self.env["account.move.line"].flush_model()
+        [row] = self.env.execute_query(
+            SQL(OVERDUE_NOW, customer=customer.id, company=company.id, today=today)
+        )
+        return row

@@ -1,10 +1,45 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from ..tools import referral_code
 
 # Changes of an order that move its customer's lifecycle at once.
 LIFECYCLE_ORDER_FIELDS = {"state", "date_order", "partner_id", "company_id"}
+
+# The last confirmed order of a customer in a company, its products by amount (the main one
+# first), and the open quotations (draft or sent) with their untaxed total in company currency
+# (each order converted at its own rate, as the engine does). Sections, notes and down payments
+# are no products.
+LAST_ORDER_AND_QUOTATIONS = """
+WITH orders AS (
+    SELECT o.id, o.name, o.date_order, o.state, o.amount_untaxed, o.currency_rate
+      FROM sale_order o
+      JOIN res_partner c ON c.id = o.partner_id
+     WHERE c.commercial_partner_id = %(customer)s AND o.company_id = %(company)s
+       AND o.state IN ('draft', 'sent', 'sale')
+),
+last_order AS (
+    SELECT id, name, date_order FROM orders WHERE state = 'sale'
+     ORDER BY date_order DESC, id DESC LIMIT 1
+),
+products AS (
+    SELECT %(product_name)s AS name, sum(l.price_subtotal) AS amount, min(l.id) AS first_line
+      FROM sale_order_line l
+      JOIN last_order lo ON lo.id = l.order_id
+      JOIN product_product pp ON pp.id = l.product_id
+      JOIN product_template t ON t.id = pp.product_tmpl_id
+     WHERE l.display_type IS NULL AND NOT COALESCE(l.is_downpayment, FALSE)
+  GROUP BY pp.id, %(product_name)s
+)
+SELECT lo.id, lo.name, lo.date_order,
+       (SELECT array_agg(name ORDER BY amount DESC, first_line) FROM products),
+       (SELECT count(*) FROM orders WHERE state IN ('draft', 'sent')),
+       (SELECT sum(amount_untaxed / COALESCE(NULLIF(currency_rate, 0), 1.0))
+          FROM orders WHERE state IN ('draft', 'sent'))
+  FROM (SELECT 1) one
+  LEFT JOIN last_order lo ON TRUE
+"""
 
 
 class SaleOrder(models.Model):
@@ -91,3 +126,22 @@ class SaleOrder(models.Model):
         computation once at the end instead."""
         if partners:
             self.env["customer.lifecycle.engine"].sudo()._recompute_partners(partners, "order")
+
+    @api.model
+    def _lifecycle_last_order_and_quotations(self, customer, company):
+        """For the customer at a glance: (last order id, its number, its date, its product
+        names by amount, open quotations, their untaxed total in company currency) of this
+        customer (a commercial entity) in company, whoever sold them. Private: the caller
+        decides what the user may see of it."""
+        self.flush_model()
+        self.env["sale.order.line"].flush_model()
+        product_name = self.env["product.template"].sudo()._field_to_sql("t", "name")
+        [row] = self.env.execute_query(
+            SQL(
+                LAST_ORDER_AND_QUOTATIONS,
+                customer=customer.id,
+                company=company.id,
+                product_name=product_name,
+            )
+        )
+        return row
