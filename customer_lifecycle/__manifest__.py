@@ -1,7 +1,7 @@
 {
     "name": "Customer Lifecycle",
     "summary": "Lifecycle stages, consent, referrals and RFM / 80-20 segments for every customer",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Sales/Sales",
     "author": "customer_lifecycle developers",
     "license": "LGPL-3",
