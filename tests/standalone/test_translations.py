@@ -19,9 +19,9 @@ TAG = re.compile(r"</?([a-zA-Z][\w-]*)")
 # Italian); anything else equal to its msgid is English left behind.
 SAME_AS_ENGLISH = {
     "it": {"Fan", "Prospect", "Referral", "Marketing", "Partner", "SMS", "ID", "Link", "Web",
-           "R / F / M", "%(channel)s: %(state)s"},
+           "R / F / M", "%(channel)s: %(state)s", "10", "/10"},
     "pl": {"Administrator", "Marketing", "Import", "Link", "ID", "SMS", "R / F / M",
-           "%(channel)s: %(state)s"},
+           "%(channel)s: %(state)s", "10", "/10"},
 }  # fmt: skip
 
 
