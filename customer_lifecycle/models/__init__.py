@@ -10,9 +10,7 @@ from . import customer_lifecycle_interest
 from . import customer_special_date
 from . import customer_satisfaction_request
 from . import customer_satisfaction_answer
-from . import customer_satisfaction_followup
 from . import res_partner
-from . import res_partner_satisfaction
 from . import mail_activity
 from . import account_move
 from . import customer_lifecycle_engine

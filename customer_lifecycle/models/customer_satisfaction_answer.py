@@ -53,8 +53,9 @@ class CustomerSatisfactionAnswer(models.Model):
         refuse_outside_event(self.env)
         return super().create(vals_list)
 
-    def write(self, vals):
-        """Answers are proof: nobody changes them, not even inside an answering path."""
+    def write(self, vals):  # pylint: disable=method-required-super
+        """Answers are proof: nobody changes them, not even inside an answering path (so there
+        is no write to call)."""
         if not vals:
             return True
         raise UserError(

@@ -710,8 +710,10 @@ class ResPartner(models.Model):
         }
 
     def action_lifecycle_anonymise(self):
-        """Forget a customer who asked for it: the profile and special dates are cleared, the
-        consent log (the proof) and the sales figures stay. Lifecycle administrators only."""
+        """Forget a customer who asked for it: the profile, special dates and what it wrote in
+        its satisfaction answers (comments, address, browser, links) are cleared; the consent log
+        (the proof), the scores and the sales figures (the business's statistics) stay.
+        Lifecycle administrators only."""
         if not self.env.user.has_group("customer_lifecycle.group_lifecycle_manager"):
             raise UserError(self.env._("Only lifecycle administrators can anonymise a customer."))
         partners = self.sudo()
@@ -734,12 +736,13 @@ class ResPartner(models.Model):
                 "lifecycle_consent_token": False,
             }
         )
+        self.env["customer.satisfaction.request"]._forget(partners.ids)
         for partner in partners:
             partner.message_post(
                 body=self.env._(
                     "Profile anonymised at the customer's request by %(user)s: personal profile "
-                    "fields and special dates cleared, consent page link revoked; consent log "
-                    "and sales figures kept.",
+                    "fields, special dates and satisfaction comments cleared, consent page and "
+                    "satisfaction links revoked; consent log, scores and sales figures kept.",
                     user=self.env.user.name,
                 ),
                 subtype_xmlid="mail.mt_note",

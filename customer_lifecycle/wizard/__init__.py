@@ -7,4 +7,3 @@ from . import privacy_lookup_wizard
 from . import customer_lifecycle_backtest
 from . import customer_lifecycle_profile
 from . import customer_satisfaction_record
-from . import privacy_lookup_satisfaction

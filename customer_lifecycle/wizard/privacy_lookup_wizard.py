@@ -2,9 +2,13 @@ from odoo import models
 from odoo.tools import SQL
 
 # Personal data of the addon that Odoo's lookup would skip: it follows partner links only where
-# deleting the partner does not delete the rows too. The consent log (ondelete restrict) is
-# found without help.
-CASCADED = ("customer.lifecycle.history", "customer.special.date")
+# deleting the partner does not delete the rows too. The consent log (ondelete restrict) and the
+# satisfaction answers (a stored related partner) are found without help.
+CASCADED = (
+    "customer.lifecycle.history",
+    "customer.special.date",
+    "customer.satisfaction.request",
+)
 
 
 class PrivacyLookupWizard(models.TransientModel):
