@@ -122,7 +122,7 @@ class SatisfactionPage(http.Controller):
             survey,
             survey.env._("This page has expired"),
             survey.env._(
-                "Your comment was not saved. Open the link of our e-mail again and write it."
+                "Your comment was not saved. Open the link in our e-mail again and write it."
             ),
             400,
         )
@@ -248,6 +248,6 @@ class SatisfactionPage(http.Controller):
         return self._message(
             survey,
             survey.env._("This page does not exist"),
-            survey.env._("Open the link of our e-mail to answer."),
+            survey.env._("Open the link in our e-mail to answer."),
             404,
         )
