@@ -466,6 +466,25 @@ class CustomerSatisfactionRequest(models.Model):
         partners = self.env["res.partner"].sudo().browse(partner_ids)
         partners.filtered("lifecycle_satisfaction_comment").lifecycle_satisfaction_comment = False
 
+    @api.model
+    def _refresh_last_answer(self, partners):
+        """Set these customers' last-answer fields from their newest answered request: after a
+        merge moved the requests of several partners onto one. Private."""
+        for partner in partners.sudo():
+            newest = self.sudo().search(
+                [("partner_id", "=", partner.id), ("state", "=", "answered")],
+                order="answered_date desc, id desc",
+                limit=1,
+            )
+            partner.write(
+                {
+                    "lifecycle_satisfaction_score": newest.score,
+                    "lifecycle_satisfaction_category": newest.category,
+                    "lifecycle_satisfaction_date": newest.answered_date,
+                    "lifecycle_satisfaction_comment": newest.comment,
+                }
+            )
+
     # -- Recording an answer -----------------------------------------------------------------
 
     @api.model

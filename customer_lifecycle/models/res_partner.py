@@ -136,6 +136,14 @@ STAGE_FIELDS = (
 )
 # What a move records beside the stage: written by ResPartner._lifecycle_move only.
 STAGE_PROOF_FIELDS = STAGE_FIELDS[1:]
+# The customer's last satisfaction answer: written by the answering paths only (with elevated
+# rights, customer.satisfaction.request._record_answer), never by a user's write.
+SATISFACTION_FIELDS = (
+    "lifecycle_satisfaction_score",
+    "lifecycle_satisfaction_category",
+    "lifecycle_satisfaction_date",
+    "lifecycle_satisfaction_comment",
+)
 # Everything a contact shows of its commercial entity's lifecycle.
 MIRRORED_FIELDS = STAGE_FIELDS + METRIC_FIELDS + SCORE_FIELDS + SEGMENT_HISTORY_FIELDS
 # What a lifecycle user keeps on the customers they may read, even without Odoo's right to edit
@@ -1707,6 +1715,7 @@ class ResPartner(models.Model):
         now = fields.Datetime.now()
         for vals in vals_list:
             check_date_texts(self.env, vals, ["lifecycle_birthdate"])
+            self._lifecycle_check_no_answer_fields(vals)
             if vals.get("lifecycle_referred_by_id"):
                 vals.setdefault("lifecycle_acquisition_channel", "referral")
             if potential and not vals.get("parent_id") and not vals.get("lifecycle_stage_id"):
@@ -1721,7 +1730,8 @@ class ResPartner(models.Model):
             return self._lifecycle_write_as_rep(vals)
         check_date_texts(self.env, vals, ["lifecycle_birthdate"])
         if self.env.context.get("lifecycle_skip_stage_fields"):  # a merge copying values
-            vals = {name: value for name, value in vals.items() if name not in STAGE_FIELDS}
+            skipped = STAGE_FIELDS + SATISFACTION_FIELDS
+            vals = {name: value for name, value in vals.items() if name not in skipped}
         if not self.env.su and (proof := set(vals) & set(STAGE_PROOF_FIELDS)):
             # readonly is a UI attribute: over RPC these would forge a move's record
             raise UserError(
@@ -1730,6 +1740,7 @@ class ResPartner(models.Model):
                     fields=", ".join(self._fields[name].string for name in sorted(proof)),
                 )
             )
+        self._lifecycle_check_no_answer_fields(vals)
         if "lifecycle_stage_id" in vals:
             # A user's write of the stage is a manual move, with the rights of any other write:
             # no context key makes it the engine's (see _lifecycle_move).
@@ -1754,6 +1765,18 @@ class ResPartner(models.Model):
         if "lifecycle_referred_by_id" in vals or "parent_id" in vals:
             (self | referrers)._lifecycle_after_evidence("manual")
         return result
+
+    def _lifecycle_check_no_answer_fields(self, vals):
+        """The last satisfaction answer is set by the answering paths only: the engine reads its
+        category (a detractor is never a Fan), so no user's create or write may forge it."""
+        if not self.env.su and (answer := set(vals) & set(SATISFACTION_FIELDS)):
+            raise UserError(
+                self.env._(
+                    "%(fields)s are the customer's own answer: record a score given by phone or "
+                    "in the shop with Record Satisfaction on the Lifecycle tab.",
+                    fields=", ".join(self._fields[name].string for name in sorted(answer)),
+                )
+            )
 
     def _lifecycle_is_rep_write(self, vals):
         """A lifecycle user without the right to edit contacts writing only REP_FIELDS."""
