@@ -309,7 +309,8 @@ class TestCallerActions(CallerCase):
         self.assertFalse(action.get("res_id"))
 
     def test_nobody_opens_a_new_contact_with_the_number_filled_in(self):
-        action = self.caller("02-9999-0000")
+        self.assertTrue(self.Partner.with_user(self.sales_manager).has_access("create"))
+        action = self.caller("02-9999-0000", user=self.sales_manager)
         self.assertEqual(action["views"], [(self.env.ref("base.view_partner_form").id, "form")])
         self.assertFalse(action.get("res_id"))
         self.assertNotIn("path", action)
@@ -318,7 +319,7 @@ class TestCallerActions(CallerCase):
             {"default_phone": "+39 02 9999 0000", "default_country_id": self.italy.id},
         )
         # a foreign number: the contact's country is the number's
-        action = self.caller("0048 601 234 567")
+        action = self.caller("0048 601 234 567", user=self.sales_manager)
         self.assertEqual(
             action["context"],
             {"default_phone": "+48 601 234 567", "default_country_id": self.poland.id},
@@ -329,6 +330,17 @@ class TestCallerActions(CallerCase):
             new.default_get(["phone", "country_id"]),
             {"phone": "+48 601 234 567", "country_id": self.poland.id},
         )
+
+    def test_nobody_and_no_right_to_create_contacts_says_so_instead_of_an_access_error(self):
+        self.assertFalse(self.Partner.with_user(self.salesperson).has_access("create"))
+        action = self.caller("02-9999-0000")
+        self.assertEqual(action["name"], "Nobody Has the Number +390299990000")
+        self.assertEqual(action["domain"], [("id", "=", False)])
+        self.assertEqual([view_type for _view, view_type in action["views"]], ["list"])
+        self.assertEqual(action["context"], {"create": False})
+        self.assertIn("No customer you can see has the number +390299990000.", action["help"])
+        self.assertIn("Contact Creation", action["help"])
+        self.assertNotIn("path", action)
 
     def test_an_unreadable_number_is_a_clear_error(self):
         with self.assertRaisesRegex(UserError, '"anonymous" is not a phone number'):

@@ -1376,23 +1376,44 @@ class ResPartner(models.Model):
         """What /odoo/caller?number=... opens when the phone rings (the client action
         customer_lifecycle.caller): the customer's form; a list when several customers share
         the number; a new contact with the number (and its country) filled in when nobody has
-        it. For lifecycle users, who find what they may read."""
+        it (an empty list saying so to a user who may not create contacts). For lifecycle users,
+        who find what they may read."""
         self._lifecycle_check_funnel_user()
         e164, customers = self._lifecycle_match_phone(number)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "customer_lifecycle.res_partner_action_lifecycle_funnel"
         )
         form = (self.env.ref("base.view_partner_form").id, "form")
+        funnel_list = self.env.ref("customer_lifecycle.res_partner_view_list_lifecycle_funnel")
         if len(customers) == 1:
             action.update(res_id=customers.id, view_mode="form", views=[form])
             return action
         if customers:
-            funnel_list = self.env.ref("customer_lifecycle.res_partner_view_list_lifecycle_funnel")
             action.update(
                 name=self.env._("Customers with the Number %(number)s", number=e164),
                 domain=[("id", "in", customers.ids)],
                 view_mode="list,form",
                 views=[(funnel_list.id, "list"), form],
+            )
+            return action
+        # the funnel's address would reopen the funnel on a reload, not what is shown here
+        action.pop("path", None)
+        if not self.env["res.partner"].has_access("create"):
+            # a new contact's form would only show Odoo's access error: say it instead
+            action.update(
+                name=self.env._("Nobody Has the Number %(number)s", number=e164),
+                domain=[("id", "=", False)],
+                view_mode="list",
+                views=[(funnel_list.id, "list")],
+                context={"create": False},
+                help=Markup('<p class="o_view_nocontent_empty_folder">%s</p><p>%s</p>')
+                % (
+                    self.env._("No customer you can see has the number %(number)s.", number=e164),
+                    self.env._(
+                        "You may not create contacts: note the number and ask a colleague with "
+                        "the Contact Creation right to add the caller."
+                    ),
+                ),
             )
             return action
         # nobody: a new contact, in the country the number belongs to (the company's for a
@@ -1411,8 +1432,6 @@ class ResPartner(models.Model):
                 "default_country_id": country.id,
             },
         )
-        # the funnel's address would reopen the funnel on a reload, not this new contact
-        action.pop("path", None)
         return action
 
     def get_lifecycle_glance(self):
