@@ -36,24 +36,25 @@ registry.category("web_tour.tours").add("customer_lifecycle_caller_tour", {
 registry.category("web_tour.tours").add("customer_lifecycle_caller_list_tour", {
     steps: () => [
         {
-            content: "The list names both customers, and only them",
-            trigger:
-                ".o_list_view .o_data_row:nth-child(2) td[name='complete_name']:contains('Bar Centrale Srl')",
+            content: "The list names both customers, and only them (in the list's own order)",
+            trigger: ".o_list_view .o_data_row:nth-child(2) td[name='complete_name']",
             run() {
-                const rows = document.querySelectorAll(".o_list_view .o_data_row");
-                if (rows.length !== 2) {
-                    throw new Error(`${rows.length} rows instead of 2`);
+                const names = [...document.querySelectorAll(".o_list_view .o_data_row")]
+                    .map((row) => row.querySelector("td[name='complete_name']").textContent.trim())
+                    .sort();
+                if (JSON.stringify(names) !== JSON.stringify(["Bar Centrale", "Bar Centrale Srl"])) {
+                    throw new Error(`rows: ${names.join(", ")}`);
                 }
             },
         },
         {
-            content: "Open the first",
-            trigger: ".o_data_row:nth-child(1) td[name='complete_name']:contains('Bar Centrale')",
+            content: "Open the person",
+            trigger: ".o_data_row td[name='complete_name']:contains('Bar Centrale'):not(:contains('Srl'))",
             run: "click",
         },
         {
             content: "Its form",
-            trigger: ".o_breadcrumb .o_last_breadcrumb_item:contains('Bar Centrale')",
+            trigger: ".o_breadcrumb .o_last_breadcrumb_item:contains('Bar Centrale'):not(:contains('Srl'))",
         },
     ],
 });
