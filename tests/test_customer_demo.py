@@ -111,7 +111,9 @@ class TestCustomerDemo(LifecycleCase):
             self.env.invalidate_all()
         self.assertEqual(runs[0], runs[1])
 
-    def test_the_demo_shows_moves_by_hand_after_the_first_computation(self):
+    def test_after_the_first_computation_moves_by_hand_and_satisfaction_answers(self):
+        """What the install hook plays after the first computation (one generation of the demo
+        for both: each takes minutes)."""
         partners, _orders = self._generate()
         customers = partners.filtered(lambda p: not p.parent_id)
         self.engine._recompute_all(in_transaction=True)
@@ -122,3 +124,35 @@ class TestCustomerDemo(LifecycleCase):
         self.assertTrue(all(lost.mapped("lifecycle_lost_reason_id")), "each with its reason")
         self.assertEqual(len(manual - lost), 3)
         self.assertEqual(set((manual - lost).lifecycle_stage_id.mapped("code")), {"prospect"})
+
+        # the satisfaction answers: asked after the last order, about six in ten answered,
+        # detractors among the repeat customers, NPS about +30
+        requests = self.env["customer.lifecycle.demo"]._satisfaction_answers(customers.sorted("id"))
+
+        answered = requests.filtered(lambda r: r.state == "answered")
+        by_source = Counter(requests.mapped("source"))
+        self.assertEqual(by_source["email"] + by_source["phone"] + by_source["shop"], len(requests))
+        self.assertTrue(by_source["phone"] and by_source["shop"], by_source)
+        email = requests.filtered(lambda r: r.source == "email")
+        rate = sum(email.mapped("answered_count")) / len(email)
+        self.assertTrue(0.5 <= rate <= 0.7, rate)
+        self.assertTrue(all(r.order_id for r in email), "each e-mail follows an order")
+        nps = sum(answered.mapped("nps_points")) / len(answered)
+        self.assertTrue(25 <= nps <= 35, nps)
+        detractors = answered.filtered(lambda r: r.category == "detractor")
+        self.assertTrue(
+            all(r.partner_id.lifecycle_order_count >= 2 for r in detractors),
+            "the detractors are unhappy regulars",
+        )
+        # a few changed their mind: both clicks are kept, the last one counts
+        changed = answered.filtered(lambda r: len(r.answer_ids) == 2)
+        self.assertTrue(changed)
+        for request in changed:
+            self.assertEqual(request.answer_ids.sorted("date")[-1].score, request.score)
+        # each customer shows its newest answer
+        for partner in answered.partner_id:
+            newest = answered.filtered(lambda r, p=partner: r.partner_id == p).sorted(
+                "answered_date"
+            )[-1]
+            self.assertEqual(partner.lifecycle_satisfaction_score, newest.score)
+            self.assertEqual(partner.lifecycle_satisfaction_date, newest.answered_date)
