@@ -140,6 +140,26 @@ class TestSatisfactionAccess(LifecycleCase):
             [{"source": "shop", "remote_addr": False, "user_agent": False, "user_id": self.rep.id}],
         )
 
+    def test_sending_the_question_to_oneself_never_gives_a_rep_the_customer_s_link(self):
+        # a lifecycle user reads the request, so Odoo lets them render and send its template:
+        # the links must not come out, or the rep answers in the customer's name
+        request = self.record(self.rep)
+        template = self.env.ref("customer_lifecycle.mail_template_satisfaction_request")
+        # Odoo reports the refusal inside the rendering as "Failed to render" (a UserError)
+        with self.assertRaisesRegex(UserError, "Only lifecycle administrators can see"):
+            template.with_user(self.rep).send_mail(
+                request.id, email_values={"email_to": "rita@example.com", "recipient_ids": []}
+            )
+        self.assertFalse(self.env["mail.mail"].search([("email_to", "=", "rita@example.com")]))
+        with self.assertRaisesRegex(AccessError, "Only lifecycle administrators can see"):
+            request.with_user(self.rep)._survey_url(9)
+        # an administrator sees the token on the request anyway
+        token = request.sudo().token
+        self.assertEqual(
+            request.with_user(self.manager)._survey_url(9),
+            f"{request.get_base_url()}/satisfaction/{token}/9",
+        )
+
     def test_nobody_creates_changes_or_deletes_requests_and_answers_directly(self):
         request = self.record(self.rep)
         answer = request.answer_ids

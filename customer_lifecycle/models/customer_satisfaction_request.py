@@ -14,7 +14,7 @@ import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_date, plaintext2html
 
@@ -203,8 +203,20 @@ class CustomerSatisfactionRequest(models.Model):
             request.display_name = name
 
     def _survey_url(self, score=None):
-        """The private link of the e-mail (with a score: the one-click answer)."""
+        """The private link of the e-mail (with a score: the one-click answer). Whoever has it
+        answers in the customer's name: only the asking cron (it renders the e-mail as the
+        superuser) and lifecycle administrators (who see the token) get it, never a user who
+        renders or sends the template to themselves."""
         self.ensure_one()
+        if not (
+            self.env.su or self.env.user.has_group("customer_lifecycle.group_lifecycle_manager")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only lifecycle administrators can see a satisfaction link: whoever has it "
+                    "answers in the customer's name."
+                )
+            )
         url = f"{self.get_base_url()}/satisfaction/{self.sudo().token}"
         return url if score is None else f"{url}/{int(score)}"
 
