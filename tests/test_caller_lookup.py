@@ -338,7 +338,7 @@ class TestCallerActions(CallerCase):
         self.assertEqual(action["domain"], [("id", "=", False)])
         self.assertEqual([view_type for _view, view_type in action["views"]], ["list"])
         self.assertEqual(action["context"], {"create": False})
-        self.assertIn("No customer you can see has the number +390299990000.", action["help"])
+        self.assertIn("No customer you may see has the number +390299990000.", action["help"])
         self.assertIn("Contact Creation", action["help"])
         self.assertNotIn("path", action)
 

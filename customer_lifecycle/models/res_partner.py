@@ -1408,7 +1408,7 @@ class ResPartner(models.Model):
                 context={"create": False},
                 help=Markup('<p class="o_view_nocontent_empty_folder">%s</p><p>%s</p>')
                 % (
-                    self.env._("No customer you can see has the number %(number)s.", number=e164),
+                    self.env._("No customer you may see has the number %(number)s.", number=e164),
                     self.env._(
                         "You may not create contacts: note the number and ask a colleague with "
                         "the Contact Creation right to add the caller."
