@@ -4,12 +4,14 @@ import re
 from odoo import http
 from odoo.http import request
 
+from . import public_page
+
 _logger = logging.getLogger(__name__)
 
 # A channel id is a PostgreSQL integer: longer digit strings are not ids (and would overflow).
 MAX_ID_DIGITS = 9
 # The outcome of the last change, kept in the visitor's session between the POST and the page
-# it redirects to, and shown once (never read from the URL, where anyone could write it).
+# it redirects to, and shown once (public_page.remember_outcome / take_outcome).
 DONE_KEY = "customer_lifecycle_consent_done"
 # The methods the page's own routes answer; anything else is a 405 page of the addon.
 PAGE_METHODS = "GET, HEAD, POST"
@@ -65,29 +67,13 @@ class ConsentPage(http.Controller):
         """The customer of this link (or an empty recordset), in their language."""
         partner = request.env["res.partner"].sudo()._lifecycle_from_consent_token(token)
         if partner:
-            lang = partner.lang or self._visitor_lang()
+            lang = partner.lang or public_page.visitor_lang()
             request.update_context(lang=lang)
             partner = partner.with_context(lang=lang)
         return partner
 
-    def _visitor_lang(self):
-        """For a link that names no customer: the browser's language when it is installed,
-        else the language Odoo serves the site in (the website's default, or the default of
-        new contacts)."""
-        IrHttp = request.env["ir.http"]  # http_routing's, through portal
-        return IrHttp.get_nearest_lang(request.best_lang) or IrHttp._get_default_lang().code
-
     def _render(self, template, partner, values, status=200, headers=None):
-        """Render a page of the addon in the language of the request's context, with the
-        customer's company (or the site's) as brand and the `lang` attribute of the page."""
-        company = (partner.company_id or request.env.company).sudo()
-        lang = request.env.context.get("lang") or "en_US"
-        return request.render(
-            template,
-            {"company": company, "html_lang": lang.replace("_", "-"), **values},
-            status=status,
-            headers=headers,
-        )
+        return public_page.render(template, partner.company_id, values, status, headers)
 
     def _message(self, partner, token, title, message, status, headers=None):
         """A plain page in the customer's language saying what happened, with that HTTP status
@@ -103,7 +89,7 @@ class ConsentPage(http.Controller):
     def _unknown_link(self):
         """No customer behind this path (made up, revoked, cut short, or no token at all): a
         404 page in the visitor's language; the way back is asking the company for a new link."""
-        request.update_context(lang=self._visitor_lang())
+        request.update_context(lang=public_page.visitor_lang())
         env = request.env
         company = env.company.sudo()
         return self._render(
@@ -117,25 +103,10 @@ class ConsentPage(http.Controller):
                     company=company.name,
                 ),
                 "token": False,
-                "way_back": self._company_contact(company),
+                "way_back": public_page.company_contact(company),
             },
             status=404,
         )
-
-    def _company_contact(self, company):
-        """The way back when there is no customer page to go back to: write to the company,
-        visit its website or call it (none when the company has none of them)."""
-        if company.email:
-            label = request.env._("Write to %(company)s", company=company.name)
-            return {"url": f"mailto:{company.email}", "label": label}
-        if company.website:
-            label = request.env._("Visit %(company)s", company=company.name)
-            return {"url": company.website, "label": label}
-        if company.phone:
-            label = request.env._("Call %(company)s", company=company.name)
-            number = re.sub(r"[^+\d]", "", company.phone)
-            return {"url": f"tel:{number}", "label": label}
-        return None
 
     # -- The messages of the page ------------------------------------------------------------
 
@@ -192,28 +163,10 @@ class ConsentPage(http.Controller):
 
     # -- Proof and the one-time confirmation ---------------------------------------------------
 
-    def _proof(self):
-        """The request's own proof: the client address (behind a reverse proxy, the address it
-        forwards when Odoo runs with proxy_mode) and the browser."""
-        httprequest = request.httprequest
-        return {
-            "remote_addr": httprequest.remote_addr,
-            "user_agent": httprequest.user_agent.string,
-        }
-
     def _done(self, token, outcome):
         """Redirect to the customer's page (POST-redirect-GET), which shows the outcome once."""
-        request.session[DONE_KEY] = {"token": token, "outcome": outcome}
+        public_page.remember_outcome(DONE_KEY, token, outcome)
         return request.redirect(f"/consent/{token}", code=303)
-
-    def _take_done(self, token):
-        """The outcome of this visitor's last change on this page, once: a reload (or any other
-        visitor, or a crafted URL) gets nothing. A HEAD leaves it for the GET that follows."""
-        done = request.session.get(DONE_KEY)
-        if not done or done.get("token") != token or request.httprequest.method != "GET":
-            return None
-        request.session.pop(DONE_KEY)
-        return done.get("outcome")
 
     # -- The routes ------------------------------------------------------------------------------
 
@@ -250,7 +203,7 @@ class ConsentPage(http.Controller):
                 "intro": intro,
                 "token": token,
                 "channels": channels,
-                "done": self._take_done(token),
+                "done": public_page.take_outcome(DONE_KEY, token),
             },
         )
 
@@ -274,7 +227,7 @@ class ConsentPage(http.Controller):
             request.env["customer.consent"]
             .sudo()
             .with_context(lang=partner.lang)
-            ._record_from_page(partner, int(channel_id), choice, **self._proof())
+            ._record_from_page(partner, int(channel_id), choice, **public_page.proof())
         )
         if outcome == "unknown":
             return self._not_on_the_page(partner, token, 404)
@@ -321,7 +274,7 @@ class ConsentPage(http.Controller):
             request.env["customer.consent"]
             .sudo()
             .with_context(lang=partner.lang)
-            ._confirm_from_email(partner, code, **self._proof())
+            ._confirm_from_email(partner, code, **public_page.proof())
         )
         if confirmed == "too_many":
             return self._too_many(partner, token)

@@ -4,7 +4,7 @@ from odoo import fields, http
 from odoo.http import request
 
 from ..models.customer_satisfaction_request import ANSWER_DAYS, MAX_COMMENT
-from .consent_page import ConsentPage
+from . import public_page
 
 _logger = logging.getLogger(__name__)
 
@@ -24,9 +24,6 @@ class SatisfactionPage(http.Controller):
     of the addon in the customer's language: a wrong link 404, a score that is not 0-10 400, a
     question older than ANSWER_DAYS 410, too many answers 429."""
 
-    # The consent page's helpers: language, brand, 404 for an unknown link, proof.
-    _consent = ConsentPage()
-
     # -- Who and in which language -------------------------------------------------------------
 
     def _request(self, token):
@@ -37,20 +34,13 @@ class SatisfactionPage(http.Controller):
             return Request
         survey = Request.search([("token", "=", token)], limit=1)
         if survey:
-            lang = survey.partner_id.lang or self._consent._visitor_lang()
+            lang = survey.partner_id.lang or public_page.visitor_lang()
             request.update_context(lang=lang)
             survey = survey.with_context(lang=lang)
         return survey
 
     def _render(self, template, survey, values, status=200, headers=None):
-        company = survey.company_id.sudo() or request.env.company.sudo()
-        lang = request.env.context.get("lang") or "en_US"
-        return request.render(
-            template,
-            {"company": company, "html_lang": lang.replace("_", "-"), **values},
-            status=status,
-            headers=headers,
-        )
+        return public_page.render(template, survey.company_id, values, status, headers)
 
     def _message(self, survey, title, message, status, headers=None):
         return self._render(
@@ -63,7 +53,7 @@ class SatisfactionPage(http.Controller):
 
     def _unknown_link(self):
         """No request behind this path: the consent page's 404 in the visitor's language."""
-        request.update_context(lang=self._consent._visitor_lang())
+        request.update_context(lang=public_page.visitor_lang())
         env = request.env
         company = env.company.sudo()
         return self._render(
@@ -77,7 +67,7 @@ class SatisfactionPage(http.Controller):
                     company=company.name,
                 ),
                 "token": False,
-                "way_back": self._consent._company_contact(company),
+                "way_back": public_page.company_contact(company),
             },
             status=404,
         )
@@ -150,7 +140,7 @@ class SatisfactionPage(http.Controller):
 
     def _answer(self, survey, score, comment=None):
         """Record the answer with the request's proof; 'too_many' when rate-limited."""
-        proof = {"source": "page", **self._consent._proof()}
+        proof = {"source": "page", **public_page.proof()}
         return survey._answer_from_page(score, comment, proof)
 
     def _page(self, survey, token, done=None, status=200):
@@ -168,13 +158,6 @@ class SatisfactionPage(http.Controller):
             status=status,
         )
 
-    def _take_done(self, token):
-        done = request.session.get(DONE_KEY)
-        if not done or done.get("token") != token or request.httprequest.method != "GET":
-            return None
-        request.session.pop(DONE_KEY)
-        return done.get("outcome")
-
     # -- The routes ------------------------------------------------------------------------------
 
     @http.route("/satisfaction/<string:token>", type="http", auth="public", methods=["GET"])
@@ -185,7 +168,7 @@ class SatisfactionPage(http.Controller):
             return self._unknown_link()
         if not self._is_open(survey):
             return self._closed(survey)
-        return self._page(survey, token, done=self._take_done(token))
+        return self._page(survey, token, done=public_page.take_outcome(DONE_KEY, token))
 
     @http.route(
         "/satisfaction/<string:token>/<string:score>",
@@ -229,7 +212,7 @@ class SatisfactionPage(http.Controller):
             comment = None
         if self._answer(survey, score, comment) == "too_many":
             return self._too_many(survey)
-        request.session[DONE_KEY] = {"token": token, "outcome": "comment" if comment else "score"}
+        public_page.remember_outcome(DONE_KEY, token, "comment" if comment else "score")
         return request.redirect(f"/satisfaction/{token}", code=303)
 
     @http.route(
