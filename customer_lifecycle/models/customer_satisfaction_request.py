@@ -146,7 +146,7 @@ class CustomerSatisfactionRequest(models.Model):
     # The funnel's follow-up (see _lifecycle_schedule_follow_up).
     answers = fields.Integer(
         string="Number of Answers",
-        compute="_compute_answers",
+        compute="_compute_category",
         store=True,
         help="1 when answered, else 0: summed, the number of answers.",
     )
@@ -180,12 +180,7 @@ class CustomerSatisfactionRequest(models.Model):
             category = satisfaction_category(request.score) if answered else False
             request.category = category or False
             request.nps_points = NPS_POINTS.get(category, 0)
-            request.answered_count = 1 if answered else 0
-
-    @api.depends("state")
-    def _compute_answers(self):
-        for request in self:
-            request.answers = 1 if request.state == "answered" else 0
+            request.answered_count = request.answers = 1 if answered else 0
 
     @api.depends("category", "callback_date")
     def _compute_is_awaiting_callback(self):
