@@ -204,6 +204,12 @@ class ResPartner(models.Model):
     _inherit = ["res.partner", "mail.tracking.duration.mixin"]
     _track_duration_field = "lifecycle_stage_id"
 
+    # ==== DEFAULTS ===============================================================================
+    def _default_lifecycle_currency_id(self):
+        # The figures are in the currency of the company whose orders they count.
+        return self.env["res.company"]._lifecycle_company().currency_id
+
+    # ==== FIELDS (grouped by theme) ==============================================================
     lifecycle_stage_id = fields.Many2one(
         "customer.lifecycle.stage",
         string="Lifecycle Stage",
@@ -578,23 +584,34 @@ class ResPartner(models.Model):
     )
     # -- end of the funnel card fields --------------------------------------------------------
 
-    # The funnel's columns read stage by stage in res.partner's own order (complete_name, id
-    # desc): this index answers each column's first cards without sorting the stage's customers.
-    _lifecycle_stage_order_idx = models.Index("(lifecycle_stage_id, complete_name, id DESC)")
-
     # -- Recognise the caller (issue 19): any format of a number finds the customer --------------
-    # Searched in the funnel's "Phone" box; never shown. Odoo indexes no phone_sanitized on the
-    # partner (crm does on its leads): the caller lookup is an equality on it.
+    # Searched in the funnel's "Phone" box; never shown.
     lifecycle_phone_lookup = fields.Char(
         string="Phone (Any Format)", store=False, search="_search_lifecycle_phone_lookup"
     )
+
+    # ==== INDEXES ================================================================================
+    # The funnel's columns read stage by stage in res.partner's own order (complete_name, id
+    # desc): this index answers each column's first cards without sorting the stage's customers.
+    _lifecycle_stage_order_idx = models.Index("(lifecycle_stage_id, complete_name, id DESC)")
+    # Odoo indexes no phone_sanitized on the partner (crm does on its leads): the caller
+    # lookup is an equality on it.
     _lifecycle_phone_sanitized_idx = models.Index(
         "(phone_sanitized) WHERE phone_sanitized IS NOT NULL"
     )
 
-    def _default_lifecycle_currency_id(self):
-        # The figures are in the currency of the company whose orders they count.
-        return self.env["res.company"]._lifecycle_company().currency_id
+    # ==== COMPUTE AND SEARCH METHODS, in the order of their fields ===============================
+    @api.model
+    def _read_group_lifecycle_stage_ids(self, stages, domain):
+        return stages.search([])
+
+    @api.depends("create_date")  # i.e. once, at creation: the code is a function of the id
+    def _compute_lifecycle_referral_code(self):
+        for partner in self:
+            partner_id = partner._origin.id or partner.id
+            partner.lifecycle_referral_code = (
+                referral_code.encode(partner_id) if isinstance(partner_id, int) else False
+            )
 
     @api.depends("lifecycle_birthdate")
     @api.depends_context("tz")
@@ -607,27 +624,6 @@ class ResPartner(models.Model):
                 if born
                 else 0
             )
-
-    @api.depends("lifecycle_birthdate")
-    @api.depends_context("tz")
-    def _compute_lifecycle_birthday_this_month(self):
-        month = fields.Date.context_today(self).month
-        for partner in self:
-            born = partner.lifecycle_birthdate
-            partner.lifecycle_birthday_this_month = bool(born and born.month == month)
-
-    def _search_lifecycle_birthday_this_month(self, operator, value):
-        if operator not in ("in", "not in"):
-            return NotImplemented
-        # the ORM checks field groups on the leaf it ends with, here ('id', 'in', ...)
-        self._check_field_access(self._fields["lifecycle_birthdate"], "read")
-        self.flush_model(["lifecycle_birthdate"])
-        month = fields.Date.context_today(self).month
-        query = SQL(
-            "SELECT id FROM res_partner WHERE extract(month FROM lifecycle_birthdate) = %s", month
-        )
-        positive = (operator == "in") == (True in value)
-        return [("id", "in" if positive else "not in", query)]
 
     def _search_lifecycle_age(self, operator, value):
         """Ages as birthdate ranges: 'age >= 40' is 'born on or before this day 40 years ago'."""
@@ -655,6 +651,27 @@ class ResPartner(models.Model):
         if highest is not None:
             domain.append(("lifecycle_birthdate", ">", today - relativedelta(years=highest + 1)))
         return domain
+
+    @api.depends("lifecycle_birthdate")
+    @api.depends_context("tz")
+    def _compute_lifecycle_birthday_this_month(self):
+        month = fields.Date.context_today(self).month
+        for partner in self:
+            born = partner.lifecycle_birthdate
+            partner.lifecycle_birthday_this_month = bool(born and born.month == month)
+
+    def _search_lifecycle_birthday_this_month(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        # the ORM checks field groups on the leaf it ends with, here ('id', 'in', ...)
+        self._check_field_access(self._fields["lifecycle_birthdate"], "read")
+        self.flush_model(["lifecycle_birthdate"])
+        month = fields.Date.context_today(self).month
+        query = SQL(
+            "SELECT id FROM res_partner WHERE extract(month FROM lifecycle_birthdate) = %s", month
+        )
+        positive = (operator == "in") == (True in value)
+        return [("id", "in" if positive else "not in", query)]
 
     @api.depends(
         "is_company", "email", "phone", "street", "city", "industry_id", "lifecycle_birthdate",
@@ -686,76 +703,6 @@ class ResPartner(models.Model):
                 if start
                 else False
             )
-
-    def action_lifecycle_mark_reviewed(self):
-        """The rep checked the profile with the customer: the next review is due in a year (or
-        the period set). Allowed to lifecycle users even without the right to edit contacts,
-        on the customers they may read; that one field is written with elevated rights."""
-        self._lifecycle_check_funnel_user()
-        self.check_access("read")
-        self.sudo().lifecycle_profile_reviewed_on = fields.Date.context_today(self)
-        for partner in self.sudo():  # a note by the user, who may not post on contacts
-            partner.message_post(
-                body=self.env._("Profile reviewed with the customer."),
-                subtype_xmlid="mail.mt_note",
-            )
-        return True
-
-    def action_lifecycle_update_profile(self):
-        """The dialog where a lifecycle user keeps the customer's profile, referrer, channel and
-        special dates, with or without the right to edit contacts."""
-        self.ensure_one()
-        self._lifecycle_check_funnel_user()
-        self.check_access("read")
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Update Profile of %(customer)s", customer=self.display_name),
-            "res_model": "customer.lifecycle.profile",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_partner_id": self.id},
-        }
-
-    def action_lifecycle_anonymise(self):
-        """Forget a customer who asked for it: the profile, special dates and what it wrote in
-        its satisfaction answers (comments, address, browser, links) are cleared; the consent log
-        (the proof), the scores and the sales figures (the business's statistics) stay.
-        Lifecycle administrators only."""
-        if not self.env.user.has_group("customer_lifecycle.group_lifecycle_manager"):
-            raise UserError(self.env._("Only lifecycle administrators can anonymise a customer."))
-        partners = self.sudo()
-        partners.lifecycle_special_date_ids.unlink()
-        partners.write(
-            {
-                "lifecycle_birthdate": False,
-                "lifecycle_gender": False,
-                "lifecycle_marital_status": False,
-                "lifecycle_children": 0,
-                "lifecycle_profession": False,
-                "lifecycle_education": False,
-                "lifecycle_interest_ids": [Command.clear()],
-                "lifecycle_preferred_channel_id": False,
-                "lifecycle_preferred_time": False,
-                "lifecycle_preferred_payment": False,
-                "lifecycle_expectations": False,
-                "lifecycle_reason_id": False,
-                # the private consent page link dies with the profile: an old link leads nowhere
-                "lifecycle_consent_token": False,
-            }
-        )
-        self.env["customer.satisfaction.request"]._forget(partners.ids)
-        for partner in partners:
-            partner.message_post(
-                body=self.env._(
-                    "Profile anonymised at the customer's request by %(user)s: personal profile "
-                    "fields, special dates and satisfaction comments cleared, consent page and "
-                    "satisfaction links revoked; consent log, scores and sales figures kept.",
-                    user=self.env.user.name,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-        return True
 
     def _compute_lifecycle_contactable_channel_ids(self):
         contactable = self.env["customer.consent"]._contactable_channel_ids(self._origin.ids)
@@ -803,849 +750,6 @@ class ResPartner(models.Model):
         by_partner = self._lifecycle_consent_state_lists()
         for partner in self:
             partner.lifecycle_consent_states = by_partner.get(partner._origin.id, [])
-
-    def _lifecycle_consent_state_lists(self):
-        """The current consent per channel of each partner, the preferred channel marked."""
-        Consent = self.env["customer.consent"]
-        by_partner = Consent._channel_states(self._origin.ids)
-        # the tooltip, in the user's language ("Email: Granted"), not the raw state
-        states = {
-            **dict(Consent._fields["state"]._description_selection(self.env)),
-            "expired": self.env._("Expired"),
-            "unknown": self.env._("Not recorded"),
-        }
-        for partner in self._origin:
-            preferred = partner.lifecycle_preferred_channel_id.id
-            for channel in by_partner[partner.id]:
-                channel["preferred"] = channel["id"] == preferred
-                channel["label"] = self.env._(
-                    "%(channel)s: %(state)s",
-                    channel=channel["name"],
-                    state=states.get(channel["state"], channel["state"]),
-                )
-        return by_partner
-
-    def get_lifecycle_consent_states(self):
-        """The current consent per channel, for the Lifecycle tab's widget (read when the tab
-        is shown: the standard form carries no computed field of the addon)."""
-        self.ensure_one()
-        self.check_access("read")
-        return self._lifecycle_consent_state_lists()[self.id]
-
-    @api.depends("create_date")  # i.e. once, at creation: the code is a function of the id
-    def _compute_lifecycle_referral_code(self):
-        for partner in self:
-            partner_id = partner._origin.id or partner.id
-            partner.lifecycle_referral_code = (
-                referral_code.encode(partner_id) if isinstance(partner_id, int) else False
-            )
-
-    @api.model
-    def _lifecycle_find_by_referral_code(self, code):
-        """The customer (commercial entity) a typed referral code stands for; a clear error when
-        none does. Typed by a rep who may not read every customer: looked up with elevated
-        rights, but only among the customers of the user's companies (or shared ones)."""
-        if not isinstance(code, str):
-            raise ValidationError(
-                self.env._(
-                    "A referral code is text: two groups of four letters and digits, like "
-                    "7K3M-Q2XD."
-                )
-            )
-        partner_id = referral_code.decode(code)
-        partner = self.sudo().browse(partner_id).exists() if partner_id else self.browse()
-        if partner.company_id and partner.company_id not in self.env.companies:
-            partner = self.browse()
-        if not partner or not partner.active:
-            raise ValidationError(
-                self.env._(
-                    "No customer has the referral code %(code)s. Check it with the customer: a "
-                    "code is two groups of four letters and digits, like 7K3M-Q2XD.",
-                    code=code,
-                )
-            )
-        return partner.commercial_partner_id
-
-    # -- Recognise the caller (issue 19) ---------------------------------------------------------
-
-    @api.model
-    def _lifecycle_phone_readings(self, number):
-        """The E.164 numbers a caller ID `number` may stand for, the likeliest first, each
-        formatted as phone_validation formats phone_sanitized.
-
-        `+39 02 1234 5678`, `0039 02 1234 5678` and `02-1234-5678` all read as +390212345678
-        in an Italian company: a number without international prefix is read in the country of
-        the current company. Phone systems often drop the `+` (`48600100200`): the digits read
-        as an international number come second, tried only when the first reading finds no one.
-        Never read in any other country: a wrong card for a caller is worse than none."""
-        # a JSON client may send the digits as a number
-        text = str(number).strip() if isinstance(number, (str, int)) else ""
-        digits = re.sub(r"\D", "", text)
-        if len(digits) < 3 or isinstance(number, bool):
-            raise UserError(
-                self.env._(
-                    '"%(number)s" is not a phone number: give the number as the phone shows '
-                    "it, for example +39 02 1234 5678 or 600 100 200.",
-                    number=text,
-                )
-            )
-        # the country of the company's own address, read alone: company.country_id looks the
-        # address up among the partner's contacts, and full company and partner rows cost more
-        # than the whole lookup (the user's own company: no rule to check)
-        company = self.env.company.sudo().with_context(prefetch_fields=False)
-        country = company.partner_id.country_id.with_env(self.env)
-        readings = [self._phone_format_number(text, country=country, force_format="E164")]
-        if not text.startswith("+"):
-            international = digits[2:] if digits.startswith("00") else digits
-            readings.append(
-                self._phone_format_number(f"+{international}", country=country, force_format="E164")
-            )
-        readings = list(dict.fromkeys(reading for reading in readings if reading))
-        if not readings:
-            raise UserError(
-                self.env._(
-                    'No phone number can be read in "%(number)s": give it with its country '
-                    "prefix (+39 02 1234 5678, 0048 600 100 200) or as dialled in %(country)s.",
-                    number=text,
-                    country=country.name or self.env._("the company's country"),
-                )
-            )
-        return readings
-
-    @api.model
-    def _lifecycle_find_by_phone(self, number):
-        """The customers (commercial entities) whose number, or one of whose contacts' numbers,
-        is the caller ID `number` in any format, as the current user may read them: record
-        rules apply (a user of another company finds nothing of this one). Archived contacts
-        are not found. Raises UserError when `number` cannot be read as a phone number."""
-        return self._lifecycle_match_phone(number)[1]
-
-    @api.model
-    def _lifecycle_match_phone(self, number):
-        """(E.164 number, customers) for a caller ID: the first reading of `number` (see
-        _lifecycle_phone_readings) that finds someone and who it finds, by name; else the
-        likeliest reading and no one. One indexed equality on phone_sanitized per reading."""
-        readings = self._lifecycle_phone_readings(number)
-        for e164 in readings:
-            contacts = self.search_fetch(
-                [("phone_sanitized", "=", e164)], ["commercial_partner_id"]
-            )
-            # their customers, as the user may read them, active (one narrow query)
-            customers = contacts and self.search_fetch(
-                [("id", "in", contacts.commercial_partner_id.ids)], ["name"], order="name, id"
-            )
-            if customers:
-                return e164, customers
-        return readings[0], self.browse()
-
-    @api.model
-    def _lifecycle_sanitize_phones(self, batch_size=5000):
-        """Recompute phone_sanitized wherever it is not E.164, and return how many partners
-        that was. Odoo without the phonenumbers library stores the number as typed
-        (`+39 02 1234 5678`, `02-1234-5678`), which no caller lookup finds; run at install and
-        by the 19.0.1.4.0 upgrade. Numbers that do not parse stay empty, as Odoo leaves them.
-        The rows are picked in one query; Odoo's own compute formats them (the
-        partner's country, else the company's), a batch at a time."""
-        self.env.cr.execute(
-            SQL(
-                """SELECT id FROM res_partner
-                    WHERE phone_sanitized IS NOT NULL AND phone_sanitized !~ %s
-                    ORDER BY id""",
-                r"^\+[1-9][0-9]{2,14}$",
-            )
-        )
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        field = self._fields["phone_sanitized"]
-        for start in range(0, len(ids), batch_size):
-            partners = self.with_context(active_test=False).browse(ids[start : start + batch_size])
-            self.env.add_to_compute(field, partners)
-            partners.flush_recordset(["phone_sanitized"])
-            self.env.invalidate_all()
-        return len(ids)
-
-    def _search_lifecycle_phone_lookup(self, operator, value):
-        """The funnel's "Phone" box: what is typed is normalised as a caller ID is. Text that
-        reads as no phone number (a fragment, letters) falls back to Odoo's own phone search
-        (digits anywhere in the number), on the customer or one of its contacts."""
-        if operator == "in":  # "=" comes as "in"
-            return Domain.OR(
-                self._search_lifecycle_phone_lookup("ilike", typed)
-                for typed in value
-                if isinstance(typed, str) and typed.strip()
-            )
-        if operator != "ilike" or not isinstance(value, str):
-            return NotImplemented
-        try:
-            return Domain("id", "in", self._lifecycle_find_by_phone(value).ids)
-        except UserError:
-            fragment = Domain("phone_mobile_search", "ilike", value)
-            return fragment | Domain("child_ids", "any", fragment)
-
-    # -- The funnel card (issue 15) -------------------------------------------------------------
-    def _compute_lifecycle_last_contact(self):
-        """One query for the page: the newest conversation on the customer or its contacts
-        (comments, notes, e-mails; not the tracking and notifications the system writes) or
-        done activity (what marking an activity done leaves: a message with its type)."""
-        commercial = self._origin.commercial_partner_id
-        last = {}
-        if commercial:
-            self.env["mail.message"].flush_model(
-                ["model", "res_id", "date", "message_type", "mail_activity_type_id"]
-            )
-            rows = self.env.execute_query(
-                SQL(
-                    """SELECT p.commercial_partner_id, max(m.date)
-                         FROM mail_message m
-                         JOIN res_partner p ON p.id = m.res_id
-                        WHERE m.model = 'res.partner'
-                          AND p.commercial_partner_id = ANY(%(ids)s)
-                          AND (m.mail_activity_type_id IS NOT NULL
-                               OR m.message_type IN ('comment', 'email', 'email_outgoing'))
-                     GROUP BY p.commercial_partner_id""",
-                    ids=commercial.ids,
-                )
-            )
-            last = dict(rows)
-        for partner in self:
-            partner.lifecycle_last_contact = last.get(
-                partner._origin.commercial_partner_id.id, False
-            )
-
-    @api.depends("lifecycle_health", "lifecycle_next_order_date")
-    @api.depends_context("tz")
-    def _compute_lifecycle_overdue(self):
-        today = fields.Date.context_today(self)
-        for partner in self:
-            days = 0
-            if partner.lifecycle_health == "overdue" and partner.lifecycle_next_order_date:
-                days = max((today - partner.lifecycle_next_order_date).days, 0)
-            partner.lifecycle_overdue_days = days
-            if not days:
-                partner.lifecycle_overdue_label = False
-            elif days == 1:
-                partner.lifecycle_overdue_label = self.env._("Overdue by 1 day")
-            else:
-                partner.lifecycle_overdue_label = self.env._("Overdue by %(days)s days", days=days)
-
-    def _compute_lifecycle_channel_withdrawn(self):
-        """A customer who withdrew or refused the phone (e-mail) consent: the card's call
-        (e-mail) link stays, muted - a service call is not marketing."""
-        states = self.env["customer.consent"]._current_states(self._origin.ids)
-        phone = self.env.ref("customer_lifecycle.consent_channel_phone").id
-        email = self.env.ref("customer_lifecycle.consent_channel_email").id
-        for partner in self:
-            known = states.get(partner._origin.id, {})
-            partner.lifecycle_phone_withdrawn = known.get(phone) in ("withdrawn", "refused")
-            partner.lifecycle_email_withdrawn = known.get(email) in ("withdrawn", "refused")
-
-    @api.model
-    def _lifecycle_customer_domain(self):
-        """Who is a customer, for the funnel and the Customer Value analysis alike: a
-        commercial entity with a stage, not an internal user, and not a pure vendor - a vendor
-        who ordered or asked for a quotation is a customer too."""
-        return Domain(
-            [
-                ("lifecycle_stage_id", "!=", False),
-                "!",
-                ("user_ids", "any", [("share", "=", False)]),
-                "|",
-                ("is_company", "=", True),
-                ("parent_id", "=", False),
-                "|",
-                "|",
-                "|",
-                ("supplier_rank", "=", 0),
-                ("customer_rank", ">", 0),
-                ("lifecycle_order_count", ">", 0),
-                ("lifecycle_last_quotation_date", "!=", False),
-            ]
-        )
-
-    def _compute_lifecycle_is_customer(self):
-        customers = self.filtered_domain(self._lifecycle_customer_domain())
-        for partner in self:
-            partner.lifecycle_is_customer = partner in customers
-
-    def _search_lifecycle_is_customer(self, operator, value):
-        if operator not in ("in", "not in"):
-            return NotImplemented
-        domain = self._lifecycle_customer_domain()
-        return domain if (operator == "in") == (True in value) else ~domain
-
-    # -- end of the funnel card ------------------------------------------------------------------
-
-    @api.model
-    def _read_group_lifecycle_stage_ids(self, stages, domain):
-        return stages.search([])
-
-    def _search_is_rotting(self, operator, value):
-        """Customers left in their stage longer than the stage's "Days Before Stale", as the
-        card shows them (mail.tracking.duration.mixin's _compute_rotting, with no 12-month cap).
-
-        The mixin's own search reads a stored date_last_stage_update column, which the partner
-        has not: this one is a plain domain on lifecycle_stage_date, one branch per stage that
-        can go stale, so the funnel's filter keeps its record rules and needs no raw SQL."""
-        if operator != "in":
-            return NotImplemented  # the ORM negates the positive form
-        now = self.env.cr.now()
-        Stage = self.env["customer.lifecycle.stage"].sudo()  # stages are configuration
-        stages = Stage.search([("rotting_threshold_days", ">", 0)])
-        branches = []
-        for stage in stages:
-            since = now - relativedelta(days=stage.rotting_threshold_days)
-            entered_before = Domain("lifecycle_stage_date", "<", since) | (
-                Domain("lifecycle_stage_date", "=", False) & Domain("create_date", "<", since)
-            )
-            branches.append(Domain("lifecycle_stage_id", "=", stage.id) & entered_before)
-        stale = Domain.OR(branches)
-        if True in value and False in value:
-            return Domain.TRUE
-        return stale if True in value else ~stale
-
-    def _compute_application_statistics_hook(self):
-        """The stage and value class as badges in Odoo's own contact list and kanban, from
-        stored fields only."""
-        data_list = super()._compute_application_statistics_hook()
-        if not self.env.user.has_group("customer_lifecycle.group_lifecycle_user"):
-            return data_list
-        for partner in self.filtered("lifecycle_stage_id"):
-            stage = partner.lifecycle_stage_id
-            data_list[partner.id].append(
-                {
-                    "iconClass": "fa-filter",
-                    "value": stage.name,
-                    "label": self.env._("Lifecycle Stage"),
-                    "tagClass": f"o_tag_color_{stage.color or 0}",
-                }
-            )
-            if partner.lifecycle_value_class:
-                data_list[partner.id].append(
-                    {
-                        "iconClass": "fa-diamond",
-                        "value": partner.lifecycle_value_class,
-                        "label": self.env._("Value Class"),
-                        "tagClass": "o_tag_color_0",
-                    }
-                )
-        return data_list
-
-    @api.constrains("lifecycle_referred_by_id")
-    def _check_lifecycle_referral(self):
-        """A referrer is recorded once, on a customer who has not bought yet, and is itself a
-        customer (a company or a person, not a company's contact), never the customer again."""
-        if self._has_cycle("lifecycle_referred_by_id"):
-            raise ValidationError(
-                self.env._("A customer cannot be referred, directly or through others, by itself.")
-            )
-        referred = self.filtered("lifecycle_referred_by_id")
-        for partner in referred:
-            referrer = partner.lifecycle_referred_by_id
-            if partner.parent_id:
-                raise ValidationError(
-                    self.env._(
-                        "%(contact)s is a contact of %(company)s: record the referrer on the "
-                        "company.",
-                        contact=partner.name,
-                        company=partner.commercial_partner_id.name,
-                    )
-                )
-            if referrer != referrer.commercial_partner_id:
-                raise ValidationError(
-                    self.env._(
-                        "%(referrer)s is a contact of %(company)s: choose %(company)s as the "
-                        "referrer.",
-                        referrer=referrer.name,
-                        company=referrer.commercial_partner_id.name,
-                    )
-                )
-        if MERGING.get():  # the survivor of a merge keeps its referrer
-            return
-        bought = (
-            self.env["sale.order"]
-            .sudo()
-            ._read_group(
-                [("partner_id", "child_of", referred.ids), ("state", "=", "sale")],
-                ["partner_id"],
-            )
-        )
-        buyers = {partner.commercial_partner_id for (partner,) in bought}
-        if buyers:
-            raise ValidationError(
-                self.env._(
-                    "%(customer)s had already ordered before: a referrer can only be recorded for "
-                    "a customer who has not bought yet.",
-                    customer=next(iter(buyers)).name,
-                )
-            )
-
-    def get_lifecycle_company_value(self):
-        """What this customer is worth to the current company and how it pays it, for the
-        Invoicing tab's widget (lifecycle_company_value), which asks when the tab is shown: the
-        standard partner form carries no computed field of the addon. From the engine's
-        per-company tables, refreshed every night; the stage and class are the customer's."""
-        self.ensure_one()
-        self.check_access("read")
-        company = self.env.company
-        customer = self.commercial_partner_id
-        # margin and payment behaviour: for lifecycle and accounting users only, like the
-        # partner's money fields (MONEY); the others get the stage, class and revenue
-        may_see_money = self.env.su or self.env.user.has_groups(MONEY)
-        fact = self.env["customer.lifecycle.fact"]._for(customer.ids, company).get(customer.id)
-        payment = (
-            self.env["customer.lifecycle.payment"]._for(customer.ids, company).get(customer.id)
-        )
-        customer = customer.sudo()
-        value = {
-            "company": company.name,
-            "currency_id": company.currency_id.id,
-            "stage": customer.lifecycle_stage_id.name or "",
-            "value_class": customer.lifecycle_value_class or "",
-            "order_count": fact.order_count if fact else 0,
-            "revenue_total": fact.revenue if fact else 0.0,
-            "revenue_12m": fact.revenue_12m if fact else 0.0,
-        }
-        if not may_see_money:
-            return value
-        # no invoice paid: no average (None), not 0.0 days ("on time")
-        paid = payment.paid_invoice_count if payment else 0
-        return {
-            **value,
-            "margin": fact.margin if fact else 0.0,
-            "paid_invoice_count": paid,
-            "days_to_pay": payment.days_to_pay if paid else None,
-            "late_share": payment.late_share if paid else None,
-            "overdue_amount": payment.overdue_amount if payment else 0.0,
-            "overdue_since": fields.Date.to_string(payment.overdue_since) if payment else False,
-        }
-
-    def action_lifecycle_record_consent(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Record Consent"),
-            "res_model": "customer.consent",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_partner_id": self.id},
-        }
-
-    @api.model
-    def _lifecycle_from_consent_token(self, token):
-        """The partner whose consent page this token opens, or an empty recordset (also for
-        anything that is not a token: not text, too short or too long)."""
-        if not isinstance(token, str) or not 20 <= len(token) <= 64:
-            return self.browse()
-        return self.search([("lifecycle_consent_token", "=", token)], limit=1)
-
-    def _lifecycle_consent_url(self, renew=False):
-        """The private link to the customer's consent page (created on first use; renew
-        revokes the previous one)."""
-        self.ensure_one()
-        partner = self.sudo()
-        if renew or not partner.lifecycle_consent_token:
-            partner.lifecycle_consent_token = secrets.token_urlsafe(24)
-        return f"{partner.get_base_url()}/consent/{partner.lifecycle_consent_token}"
-
-    def action_lifecycle_consent_link(self):
-        """The dialog with the customer's private consent page link (lifecycle users only)."""
-        self.ensure_one()
-        self.env["customer.consent.link"]._check_lifecycle_user()
-        self.check_access("read")
-        link = self.env["customer.consent.link"].create({"partner_id": self.id})
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Consent Page Link"),
-            "res_model": "customer.consent.link",
-            "res_id": link.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-        }
-
-    def action_view_lifecycle_consents(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "customer_lifecycle.customer_consent_action"
-        )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
-
-    # -- Actions --------------------------------------------------------------------------------
-
-    def action_lifecycle_set_stage(self, stage_id):
-        """A move from the funnel or the form's statusbar. Lost needs a reason: instead of
-        moving, this returns the dialog that asks for it.
-
-        Working the funnel is a lifecycle user's job even without the right to edit contacts:
-        after checking that the user is one and may read these customers, the move alone is
-        made with elevated rights, still as that user (history, chatter)."""
-        self._lifecycle_check_funnel_user()
-        # one stage id, as the funnel and the statusbar send it: a list or text over RPC is not
-        stage = self.env["customer.lifecycle.stage"]
-        if isinstance(stage_id, int) and not isinstance(stage_id, bool):
-            stage = stage.browse(stage_id).exists()
-        if not stage:
-            raise UserError(self.env._("This lifecycle stage no longer exists."))
-        self.check_access("read")
-        if stage.code == "lost":
-            action = self.env["ir.actions.act_window"]._for_xml_id(
-                "customer_lifecycle.customer_lifecycle_lost_action"
-            )
-            action["context"] = {"default_partner_ids": self.ids}
-            return action
-        self.sudo()._lifecycle_move(stage)
-        return True
-
-    def _mail_get_operation_for_mail_message_operation(self, message_operation):
-        """A lifecycle user plans the next step on the customers they may read: scheduling an
-        activity or posting a message there needs read access, as Odoo lets its event
-        registration desk post on events. Editing or deleting others' messages and
-        activities still needs the right to edit the contact."""
-        if message_operation == "create" and self.env.user.has_group(
-            "customer_lifecycle.group_lifecycle_user"
-        ):
-            return dict.fromkeys(self, "read")
-        return super()._mail_get_operation_for_mail_message_operation(message_operation)
-
-    def _lifecycle_check_funnel_user(self):
-        """Staff actions of the funnel are for lifecycle users, whatever the view shows."""
-        if not self.env.su and not self.env.user.has_group(
-            "customer_lifecycle.group_lifecycle_user"
-        ):
-            raise AccessError(
-                self.env._(
-                    "Only Customer Lifecycle users can do this: ask an administrator to add you "
-                    "to the Customer Lifecycle / User group."
-                )
-            )
-
-    def action_view_lifecycle_history(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "customer_lifecycle.customer_lifecycle_history_action"
-        )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"create": False}
-        return action
-
-    def action_view_lifecycle_orders(self):
-        """The confirmed orders the lifecycle figures are computed from, as the user may read
-        them. The button counts all of them, whoever sold them (the stage rests on them all);
-        a rep with "Own Documents Only" sees only theirs: the list's title then says how many
-        of them it shows and why, rather than open other reps' orders with elevated rights."""
-        self.ensure_one()
-        self._lifecycle_check_funnel_user()
-        self.check_access("read")
-        Order = self.env["sale.order"]
-        if not Order.has_access("read"):
-            raise UserError(
-                self.env._(
-                    "You may not read sale orders: the button counts this customer's confirmed "
-                    "orders, but opening them needs a Sales right. Ask an administrator."
-                )
-            )
-        domain = [
-            ("partner_id", "child_of", self.commercial_partner_id.id),
-            ("state", "=", "sale"),
-            ("company_id", "=", self.env["res.company"]._lifecycle_company().id),
-        ]
-        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
-        action["name"] = self.env._("Confirmed Orders")
-        action["domain"] = domain
-        action["context"] = {"create": False}
-        # the button's own figure (stored by the engine): nothing is read with elevated rights
-        total = self.commercial_partner_id.lifecycle_order_count
-        shown = Order.search_count(domain)
-        if shown < total:
-            action["name"] = self.env._(
-                "Confirmed Orders: %(shown)s of %(total)s (the others are not yours)",
-                shown=shown,
-                total=total,
-            )
-            action["help"] = Markup("<p>%s</p>") % self.env._(
-                "The other confirmed orders of this customer belong to other salespeople: "
-                "your access shows your own orders only. The lifecycle figures count them all."
-            )
-        action["display_name"] = action["name"]  # the title the web client shows
-        return action
-
-    @api.model
-    def action_lifecycle_caller(self, number):
-        """What /odoo/caller?number=... opens when the phone rings (the client action
-        customer_lifecycle.caller): the customer's form; a list when several customers share
-        the number; a new contact with the number (and its country) filled in when nobody has
-        it (an empty list saying so to a user who may not create contacts). For lifecycle users,
-        who find what they may read."""
-        self._lifecycle_check_funnel_user()
-        e164, customers = self._lifecycle_match_phone(number)
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "customer_lifecycle.res_partner_action_lifecycle_funnel"
-        )
-        form = (self.env.ref("base.view_partner_form").id, "form")
-        funnel_list = self.env.ref("customer_lifecycle.res_partner_view_list_lifecycle_funnel")
-        if len(customers) == 1:
-            action.update(res_id=customers.id, view_mode="form", views=[form])
-            return action
-        if customers:
-            action.update(
-                name=self.env._("Customers with the Number %(number)s", number=e164),
-                domain=[("id", "in", customers.ids)],
-                view_mode="list,form",
-                views=[(funnel_list.id, "list"), form],
-            )
-            return action
-        # the funnel's address would reopen the funnel on a reload, not what is shown here
-        action.pop("path", None)
-        if not self.env["res.partner"].has_access("create"):
-            # a new contact's form would only show Odoo's access error: say it instead
-            action.update(
-                name=self.env._("Nobody Has the Number %(number)s", number=e164),
-                domain=[("id", "=", False)],
-                view_mode="list",
-                views=[(funnel_list.id, "list")],
-                context={"create": False},
-                help=Markup('<p class="o_view_nocontent_empty_folder">%s</p><p>%s</p>')
-                % (
-                    self.env._("No customer you may see has the number %(number)s.", number=e164),
-                    self.env._(
-                        "You may not create contacts: note the number and ask a colleague with "
-                        "the Contact Creation right to add the caller."
-                    ),
-                ),
-            )
-            return action
-        # nobody: a new contact, in the country the number belongs to (the company's for a
-        # number dialled without prefix)
-        region = phone_validation.phone_get_country_code_for_number(e164)
-        country = self.env["res.country"].search([("code", "=", region)], limit=1)
-        country = (region and country) or self.env.company.country_id
-        action.update(
-            name=self.env._("New Caller"),
-            view_mode="form",
-            views=[form],
-            context={
-                "default_phone": self._phone_format_number(
-                    e164, country=country, force_format="INTERNATIONAL"
-                ),
-                "default_country_id": country.id,
-            },
-        )
-        return action
-
-    def get_lifecycle_glance(self):
-        """The line at the top of the form, as data for the lifecycle_glance widget.
-
-        For lifecycle users, on a partner they may read; a contact shows its company's customer
-        figures (its own consent: the person on the phone). Orders and quotations are the
-        lifecycle company's, counted whoever sold them, as the orders button counts them; the
-        number and products of the last order are shown only to who may open it. The overdue
-        amount is the current company's, as on the Invoicing tab. Money figures (quotations
-        amount, overdue) follow MONEY."""
-        self.ensure_one()
-        self._lifecycle_check_funnel_user()
-        self.check_access("read")
-        customer = self.commercial_partner_id
-        if customer != self and not customer.has_access("read"):
-            return False  # a shared contact of another company's customer: no line, no error
-        today = fields.Date.context_today(self)
-        may_see_money = self.env.su or self.env.user.has_groups(MONEY)
-        stage = customer.lifecycle_stage_id
-        glance = {
-            "customer": {"id": customer.id, "name": customer.display_name},
-            "is_contact": customer != self,
-            "stage": {"name": stage.name, "color": stage.color or 0} if stage else False,
-            "value_class": customer.lifecycle_value_class or False,
-            "may_see_money": may_see_money,
-            "consent": self._lifecycle_consent_state_lists()[self.id],
-            "satisfaction": customer._lifecycle_glance_satisfaction(),
-            "special_date": self._lifecycle_glance_special_date(today),
-            **customer._lifecycle_glance_orders(may_see_money),
-        }
-        if may_see_money:
-            glance["overdue"] = customer._lifecycle_glance_overdue(today)
-        return glance
-
-    def action_view_lifecycle_quotations(self):
-        """The customer's open quotations in the lifecycle company, as the user may read them
-        (the glance counts them all, whoever sent them: the title says when some are not
-        shown)."""
-        self.ensure_one()
-        self._lifecycle_check_funnel_user()
-        self.check_access("read")
-        Order = self.env["sale.order"]
-        if not Order.has_access("read"):
-            raise UserError(
-                self.env._(
-                    "You may not read sale orders: opening the quotations needs a Sales right. "
-                    "Ask an administrator."
-                )
-            )
-        customer = self.commercial_partner_id
-        company = self.env["res.company"]._lifecycle_company()
-        domain = [
-            ("partner_id", "child_of", customer.id),
-            ("state", "in", ["draft", "sent"]),
-            ("company_id", "=", company.id),
-        ]
-        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_quotations")
-        action["name"] = self.env._("Open Quotations")
-        action["domain"] = domain
-        action["context"] = {"default_partner_id": customer.id}
-        shown = Order.search_count(domain)
-        # the glance's count, never another company's
-        in_company = company in self.env.user.company_ids
-        total = Order.sudo().search_count(domain) if in_company else shown
-        if shown < total:
-            action["name"] = self.env._(
-                "Open Quotations: %(shown)s of %(total)s (the others are not yours)",
-                shown=shown,
-                total=total,
-            )
-        # the web client titles the list with display_name when the action has one
-        action["display_name"] = action["name"]
-        return action
-
-    def action_view_lifecycle_overdue_invoices(self):
-        """The customer's overdue invoices: the Invoiced button's list, filtered on Overdue."""
-        self.ensure_one()
-        self._lifecycle_check_funnel_user()
-        self.check_access("read")
-        if not self.env["account.move"].has_access("read"):
-            raise UserError(
-                self.env._(
-                    "You may not read invoices: opening them needs an Invoicing or Sales "
-                    "right. Ask an administrator."
-                )
-            )
-        action = self.commercial_partner_id.action_view_partner_invoices()
-        action["context"] = {
-            **{
-                key: value
-                for key, value in action["context"].items()
-                if key != "search_default_unpaid"
-            },
-            "search_default_late": 1,
-        }
-        return action
-
-    # -- The customer at a glance (the line above the form's tabs) ------------------------------
-
-    def _lifecycle_glance_orders(self, may_see_money):
-        """The last order (date; number and main products when the user may open it) and the
-        open quotations of this customer (a commercial entity) in the lifecycle company, in the
-        user's companies only."""
-        company = self.env["res.company"]._lifecycle_company()
-        Order = self.env["sale.order"]
-        result = {
-            "last_order": False,
-            "quotations": {"count": 0},
-            "currency_id": company.currency_id.id,
-            "may_open_orders": Order.has_access("read"),
-            "may_open_invoices": self.env["account.move"].has_access("read"),
-        }
-        if company not in self.env.user.company_ids:
-            return result
-        order_id, name, date_order, products, count, amount = (
-            Order._lifecycle_last_order_and_quotations(self, company)
-        )
-        result["quotations"] = {"count": count}
-        if may_see_money:
-            result["quotations"]["amount"] = amount or 0.0
-        if order_id:
-            order = Order.browse(order_id)
-            readable = order.has_access("read")
-            products = products or []
-            result["last_order"] = {
-                "date": fields.Date.to_string(
-                    fields.Datetime.context_timestamp(self, date_order).date()
-                ),
-                "readable": readable,
-                "name": readable and name,
-                "product": readable and bool(products) and products[0],
-                "more": max(len(products) - 1, 0) if readable else 0,
-            }
-        return result
-
-    def _lifecycle_glance_overdue(self, today):
-        """What this customer (a commercial entity) owes the current company past due."""
-        company = self.env.company
-        amount, since = self.env["customer.lifecycle.payment"]._overdue_now(self, company, today)
-        return {
-            "amount": amount,
-            "since": fields.Date.to_string(since) if since else False,
-            "currency_id": company.currency_id.id,
-        }
-
-    def _lifecycle_glance_satisfaction(self):
-        """The customer's last answer, or False when it never answered."""
-        if not self.lifecycle_satisfaction_category:
-            return False
-        categories = dict(
-            self._fields["lifecycle_satisfaction_category"]._description_selection(self.env)
-        )
-        answered = self.lifecycle_satisfaction_date
-        return {
-            "score": self.lifecycle_satisfaction_score,
-            "category": self.lifecycle_satisfaction_category,
-            "title": self.env._(
-                "Last satisfaction answer: %(score)s of 10, %(category)s",
-                score=self.lifecycle_satisfaction_score,
-                category=categories[self.lifecycle_satisfaction_category],
-            ),
-            "date": answered
-            and fields.Date.to_string(fields.Datetime.context_timestamp(self, answered).date()),
-        }
-
-    def _lifecycle_glance_special_date(self, today):
-        """The next special date of the partner or its company, on or after today, as the
-        reminders count them (customer.special.date._next_occurrence_sql); the user's rights
-        and the special dates' company rule apply."""
-        Special = self.env["customer.special.date"]
-        Special.flush_model(["partner_id", "date"])
-        allowed = Special._search([("partner_id", "in", (self | self.commercial_partner_id).ids)])
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT d.id, %(next_day)s AS next_day
-                     FROM customer_special_date d
-                    WHERE d.id IN %(allowed)s
-                 ORDER BY next_day, d.id
-                    LIMIT 1""",
-                next_day=Special._next_occurrence_sql(today),
-                allowed=allowed.subselect(),
-            )
-        )
-        if not rows:
-            return False
-        special_id, next_day = rows[0]
-        special = Special.browse(special_id)
-        return {
-            "date": fields.Date.to_string(next_day),
-            "days": (next_day - today).days,
-            "name": special.display_name,
-            "of_company": special.partner_id != self,
-        }
-
-    # -- Satisfaction ---------------------------------------------------------------------------
-
-    def _lifecycle_after_satisfaction_answer(self, request, previous_category):
-        """What an answer changes in the funnel: called once per recorded answer (page or staff),
-        on the customer (commercial entity) after its last-answer fields were written.
-        `request` is the customer.satisfaction.request answered; `previous_category` the category
-        the customer had before this answer (None when it never answered).
-
-        A detractor's answer, or the first one after it, re-evaluates the customer at once with
-        the trigger "feedback": a Fan who answers as a detractor leaves the Fan stage, a
-        detractor whose new answer is not may become a Fan again. Other answers change no rule:
-        they leave the stage (and its history) alone. Then the follow-up activities (call back
-        a detractor, ask a promoter for a referral)."""
-        # an answer on the public page: the moves and activities are the system's (OdooBot),
-        # not the public user's
-        partner = self if self.env.user._is_internal() else self.with_user(SUPERUSER_ID)
-        if "detractor" in (request.category, previous_category):
-            partner.env["customer.lifecycle.engine"].sudo()._recompute_partners(partner, "feedback")
-        request.with_env(partner.env)._lifecycle_schedule_follow_up()
 
     @api.depends_context("lang", "tz")
     @api.depends(
@@ -1702,7 +806,191 @@ class ResPartner(models.Model):
         positive = (operator == "in") == (True in value)
         return [("id", "in" if positive else "not in", newest)]
 
-    # -- Stage changes ------------------------------------------------------------------------
+    def _compute_lifecycle_last_contact(self):
+        """One query for the page: the newest conversation on the customer or its contacts
+        (comments, notes, e-mails; not the tracking and notifications the system writes) or
+        done activity (what marking an activity done leaves: a message with its type)."""
+        commercial = self._origin.commercial_partner_id
+        last = {}
+        if commercial:
+            self.env["mail.message"].flush_model(
+                ["model", "res_id", "date", "message_type", "mail_activity_type_id"]
+            )
+            rows = self.env.execute_query(
+                SQL(
+                    """SELECT p.commercial_partner_id, max(m.date)
+                         FROM mail_message m
+                         JOIN res_partner p ON p.id = m.res_id
+                        WHERE m.model = 'res.partner'
+                          AND p.commercial_partner_id = ANY(%(ids)s)
+                          AND (m.mail_activity_type_id IS NOT NULL
+                               OR m.message_type IN ('comment', 'email', 'email_outgoing'))
+                     GROUP BY p.commercial_partner_id""",
+                    ids=commercial.ids,
+                )
+            )
+            last = dict(rows)
+        for partner in self:
+            partner.lifecycle_last_contact = last.get(
+                partner._origin.commercial_partner_id.id, False
+            )
+
+    @api.depends("lifecycle_health", "lifecycle_next_order_date")
+    @api.depends_context("tz")
+    def _compute_lifecycle_overdue(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            days = 0
+            if partner.lifecycle_health == "overdue" and partner.lifecycle_next_order_date:
+                days = max((today - partner.lifecycle_next_order_date).days, 0)
+            partner.lifecycle_overdue_days = days
+            if not days:
+                partner.lifecycle_overdue_label = False
+            elif days == 1:
+                partner.lifecycle_overdue_label = self.env._("Overdue by 1 day")
+            else:
+                partner.lifecycle_overdue_label = self.env._("Overdue by %(days)s days", days=days)
+
+    def _compute_lifecycle_channel_withdrawn(self):
+        """A customer who withdrew or refused the phone (e-mail) consent: the card's call
+        (e-mail) link stays, muted - a service call is not marketing."""
+        states = self.env["customer.consent"]._current_states(self._origin.ids)
+        phone = self.env.ref("customer_lifecycle.consent_channel_phone").id
+        email = self.env.ref("customer_lifecycle.consent_channel_email").id
+        for partner in self:
+            known = states.get(partner._origin.id, {})
+            partner.lifecycle_phone_withdrawn = known.get(phone) in ("withdrawn", "refused")
+            partner.lifecycle_email_withdrawn = known.get(email) in ("withdrawn", "refused")
+
+    def _compute_lifecycle_is_customer(self):
+        customers = self.filtered_domain(self._lifecycle_customer_domain())
+        for partner in self:
+            partner.lifecycle_is_customer = partner in customers
+
+    def _search_lifecycle_is_customer(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        domain = self._lifecycle_customer_domain()
+        return domain if (operator == "in") == (True in value) else ~domain
+
+    def _search_lifecycle_phone_lookup(self, operator, value):
+        """The funnel's "Phone" box: what is typed is normalised as a caller ID is. Text that
+        reads as no phone number (a fragment, letters) falls back to Odoo's own phone search
+        (digits anywhere in the number), on the customer or one of its contacts."""
+        if operator == "in":  # "=" comes as "in"
+            return Domain.OR(
+                self._search_lifecycle_phone_lookup("ilike", typed)
+                for typed in value
+                if isinstance(typed, str) and typed.strip()
+            )
+        if operator != "ilike" or not isinstance(value, str):
+            return NotImplemented
+        try:
+            return Domain("id", "in", self._lifecycle_find_by_phone(value).ids)
+        except UserError:
+            fragment = Domain("phone_mobile_search", "ilike", value)
+            return fragment | Domain("child_ids", "any", fragment)
+
+    def _search_is_rotting(self, operator, value):
+        """Customers left in their stage longer than the stage's "Days Before Stale", as the
+        card shows them (mail.tracking.duration.mixin's _compute_rotting, with no 12-month cap).
+
+        The mixin's own search reads a stored date_last_stage_update column, which the partner
+        has not: this one is a plain domain on lifecycle_stage_date, one branch per stage that
+        can go stale, so the funnel's filter keeps its record rules and needs no raw SQL."""
+        if operator != "in":
+            return NotImplemented  # the ORM negates the positive form
+        now = self.env.cr.now()
+        Stage = self.env["customer.lifecycle.stage"].sudo()  # stages are configuration
+        stages = Stage.search([("rotting_threshold_days", ">", 0)])
+        branches = []
+        for stage in stages:
+            since = now - relativedelta(days=stage.rotting_threshold_days)
+            entered_before = Domain("lifecycle_stage_date", "<", since) | (
+                Domain("lifecycle_stage_date", "=", False) & Domain("create_date", "<", since)
+            )
+            branches.append(Domain("lifecycle_stage_id", "=", stage.id) & entered_before)
+        stale = Domain.OR(branches)
+        if True in value and False in value:
+            return Domain.TRUE
+        return stale if True in value else ~stale
+
+    def _compute_application_statistics_hook(self):
+        """The stage and value class as badges in Odoo's own contact list and kanban, from
+        stored fields only."""
+        data_list = super()._compute_application_statistics_hook()
+        if not self.env.user.has_group("customer_lifecycle.group_lifecycle_user"):
+            return data_list
+        for partner in self.filtered("lifecycle_stage_id"):
+            stage = partner.lifecycle_stage_id
+            data_list[partner.id].append(
+                {
+                    "iconClass": "fa-filter",
+                    "value": stage.name,
+                    "label": self.env._("Lifecycle Stage"),
+                    "tagClass": f"o_tag_color_{stage.color or 0}",
+                }
+            )
+            if partner.lifecycle_value_class:
+                data_list[partner.id].append(
+                    {
+                        "iconClass": "fa-diamond",
+                        "value": partner.lifecycle_value_class,
+                        "label": self.env._("Value Class"),
+                        "tagClass": "o_tag_color_0",
+                    }
+                )
+        return data_list
+
+    # ==== CONSTRAINTS ============================================================================
+    @api.constrains("lifecycle_referred_by_id")
+    def _check_lifecycle_referral(self):
+        """A referrer is recorded once, on a customer who has not bought yet, and is itself a
+        customer (a company or a person, not a company's contact), never the customer again."""
+        if self._has_cycle("lifecycle_referred_by_id"):
+            raise ValidationError(
+                self.env._("A customer cannot be referred, directly or through others, by itself.")
+            )
+        referred = self.filtered("lifecycle_referred_by_id")
+        for partner in referred:
+            referrer = partner.lifecycle_referred_by_id
+            if partner.parent_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(contact)s is a contact of %(company)s: record the referrer on the "
+                        "company.",
+                        contact=partner.name,
+                        company=partner.commercial_partner_id.name,
+                    )
+                )
+            if referrer != referrer.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(referrer)s is a contact of %(company)s: choose %(company)s as the "
+                        "referrer.",
+                        referrer=referrer.name,
+                        company=referrer.commercial_partner_id.name,
+                    )
+                )
+        if MERGING.get():  # the survivor of a merge keeps its referrer
+            return
+        bought = (
+            self.env["sale.order"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "child_of", referred.ids), ("state", "=", "sale")],
+                ["partner_id"],
+            )
+        )
+        buyers = {partner.commercial_partner_id for (partner,) in bought}
+        if buyers:
+            raise ValidationError(
+                self.env._(
+                    "%(customer)s had already ordered before: a referrer can only be recorded for "
+                    "a customer who has not bought yet.",
+                    customer=next(iter(buyers)).name,
+                )
+            )
 
     @api.constrains("lifecycle_birthdate", "lifecycle_children")
     def _check_lifecycle_profile(self):
@@ -1726,6 +1014,7 @@ class ResPartner(models.Model):
                     )
                 )
 
+    # ==== CRUD: what a create or a write may change, and as whom =================================
     @api.model_create_multi
     def create(self, vals_list):
         # A new customer starts as potential. No field default: when the module is installed,
@@ -1871,6 +1160,418 @@ class ResPartner(models.Model):
         if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise UserError(self.env._("%(field)s takes a list of ids.", field=field.string))
         return ids
+
+    def _mail_get_operation_for_mail_message_operation(self, message_operation):
+        """A lifecycle user plans the next step on the customers they may read: scheduling an
+        activity or posting a message there needs read access, as Odoo lets its event
+        registration desk post on events. Editing or deleting others' messages and
+        activities still needs the right to edit the contact."""
+        if message_operation == "create" and self.env.user.has_group(
+            "customer_lifecycle.group_lifecycle_user"
+        ):
+            return dict.fromkeys(self, "read")
+        return super()._mail_get_operation_for_mail_message_operation(message_operation)
+
+    # ==== ACTIONS: the buttons and the public methods the UI calls ===============================
+    def action_lifecycle_set_stage(self, stage_id):
+        """A move from the funnel or the form's statusbar. Lost needs a reason: instead of
+        moving, this returns the dialog that asks for it.
+
+        Working the funnel is a lifecycle user's job even without the right to edit contacts:
+        after checking that the user is one and may read these customers, the move alone is
+        made with elevated rights, still as that user (history, chatter)."""
+        self._lifecycle_check_funnel_user()
+        # one stage id, as the funnel and the statusbar send it: a list or text over RPC is not
+        stage = self.env["customer.lifecycle.stage"]
+        if isinstance(stage_id, int) and not isinstance(stage_id, bool):
+            stage = stage.browse(stage_id).exists()
+        if not stage:
+            raise UserError(self.env._("This lifecycle stage no longer exists."))
+        self.check_access("read")
+        if stage.code == "lost":
+            action = self.env["ir.actions.act_window"]._for_xml_id(
+                "customer_lifecycle.customer_lifecycle_lost_action"
+            )
+            action["context"] = {"default_partner_ids": self.ids}
+            return action
+        self.sudo()._lifecycle_move(stage)
+        return True
+
+    def action_view_lifecycle_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_lifecycle.customer_lifecycle_history_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_lifecycle_orders(self):
+        """The confirmed orders the lifecycle figures are computed from, as the user may read
+        them. The button counts all of them, whoever sold them (the stage rests on them all);
+        a rep with "Own Documents Only" sees only theirs: the list's title then says how many
+        of them it shows and why, rather than open other reps' orders with elevated rights."""
+        self.ensure_one()
+        self._lifecycle_check_funnel_user()
+        self.check_access("read")
+        Order = self.env["sale.order"]
+        if not Order.has_access("read"):
+            raise UserError(
+                self.env._(
+                    "You may not read sale orders: the button counts this customer's confirmed "
+                    "orders, but opening them needs a Sales right. Ask an administrator."
+                )
+            )
+        domain = [
+            ("partner_id", "child_of", self.commercial_partner_id.id),
+            ("state", "=", "sale"),
+            ("company_id", "=", self.env["res.company"]._lifecycle_company().id),
+        ]
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["name"] = self.env._("Confirmed Orders")
+        action["domain"] = domain
+        action["context"] = {"create": False}
+        # the button's own figure (stored by the engine): nothing is read with elevated rights
+        total = self.commercial_partner_id.lifecycle_order_count
+        shown = Order.search_count(domain)
+        if shown < total:
+            action["name"] = self.env._(
+                "Confirmed Orders: %(shown)s of %(total)s (the others are not yours)",
+                shown=shown,
+                total=total,
+            )
+            action["help"] = Markup("<p>%s</p>") % self.env._(
+                "The other confirmed orders of this customer belong to other salespeople: "
+                "your access shows your own orders only. The lifecycle figures count them all."
+            )
+        action["display_name"] = action["name"]  # the title the web client shows
+        return action
+
+    def action_view_lifecycle_quotations(self):
+        """The customer's open quotations in the lifecycle company, as the user may read them
+        (the glance counts them all, whoever sent them: the title says when some are not
+        shown)."""
+        self.ensure_one()
+        self._lifecycle_check_funnel_user()
+        self.check_access("read")
+        Order = self.env["sale.order"]
+        if not Order.has_access("read"):
+            raise UserError(
+                self.env._(
+                    "You may not read sale orders: opening the quotations needs a Sales right. "
+                    "Ask an administrator."
+                )
+            )
+        customer = self.commercial_partner_id
+        company = self.env["res.company"]._lifecycle_company()
+        domain = [
+            ("partner_id", "child_of", customer.id),
+            ("state", "in", ["draft", "sent"]),
+            ("company_id", "=", company.id),
+        ]
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_quotations")
+        action["name"] = self.env._("Open Quotations")
+        action["domain"] = domain
+        action["context"] = {"default_partner_id": customer.id}
+        shown = Order.search_count(domain)
+        # the glance's count, never another company's
+        in_company = company in self.env.user.company_ids
+        total = Order.sudo().search_count(domain) if in_company else shown
+        if shown < total:
+            action["name"] = self.env._(
+                "Open Quotations: %(shown)s of %(total)s (the others are not yours)",
+                shown=shown,
+                total=total,
+            )
+        # the web client titles the list with display_name when the action has one
+        action["display_name"] = action["name"]
+        return action
+
+    def action_view_lifecycle_overdue_invoices(self):
+        """The customer's overdue invoices: the Invoiced button's list, filtered on Overdue."""
+        self.ensure_one()
+        self._lifecycle_check_funnel_user()
+        self.check_access("read")
+        if not self.env["account.move"].has_access("read"):
+            raise UserError(
+                self.env._(
+                    "You may not read invoices: opening them needs an Invoicing or Sales "
+                    "right. Ask an administrator."
+                )
+            )
+        action = self.commercial_partner_id.action_view_partner_invoices()
+        action["context"] = {
+            **{
+                key: value
+                for key, value in action["context"].items()
+                if key != "search_default_unpaid"
+            },
+            "search_default_late": 1,
+        }
+        return action
+
+    def get_lifecycle_glance(self):
+        """The line at the top of the form, as data for the lifecycle_glance widget.
+
+        For lifecycle users, on a partner they may read; a contact shows its company's customer
+        figures (its own consent: the person on the phone). Orders and quotations are the
+        lifecycle company's, counted whoever sold them, as the orders button counts them; the
+        number and products of the last order are shown only to who may open it. The overdue
+        amount is the current company's, as on the Invoicing tab. Money figures (quotations
+        amount, overdue) follow MONEY."""
+        self.ensure_one()
+        self._lifecycle_check_funnel_user()
+        self.check_access("read")
+        customer = self.commercial_partner_id
+        if customer != self and not customer.has_access("read"):
+            return False  # a shared contact of another company's customer: no line, no error
+        today = fields.Date.context_today(self)
+        may_see_money = self.env.su or self.env.user.has_groups(MONEY)
+        stage = customer.lifecycle_stage_id
+        glance = {
+            "customer": {"id": customer.id, "name": customer.display_name},
+            "is_contact": customer != self,
+            "stage": {"name": stage.name, "color": stage.color or 0} if stage else False,
+            "value_class": customer.lifecycle_value_class or False,
+            "may_see_money": may_see_money,
+            "consent": self._lifecycle_consent_state_lists()[self.id],
+            "satisfaction": customer._lifecycle_glance_satisfaction(),
+            "special_date": self._lifecycle_glance_special_date(today),
+            **customer._lifecycle_glance_orders(may_see_money),
+        }
+        if may_see_money:
+            glance["overdue"] = customer._lifecycle_glance_overdue(today)
+        return glance
+
+    def get_lifecycle_company_value(self):
+        """What this customer is worth to the current company and how it pays it, for the
+        Invoicing tab's widget (lifecycle_company_value), which asks when the tab is shown: the
+        standard partner form carries no computed field of the addon. From the engine's
+        per-company tables, refreshed every night; the stage and class are the customer's."""
+        self.ensure_one()
+        self.check_access("read")
+        company = self.env.company
+        customer = self.commercial_partner_id
+        # margin and payment behaviour: for lifecycle and accounting users only, like the
+        # partner's money fields (MONEY); the others get the stage, class and revenue
+        may_see_money = self.env.su or self.env.user.has_groups(MONEY)
+        fact = self.env["customer.lifecycle.fact"]._for(customer.ids, company).get(customer.id)
+        payment = (
+            self.env["customer.lifecycle.payment"]._for(customer.ids, company).get(customer.id)
+        )
+        customer = customer.sudo()
+        value = {
+            "company": company.name,
+            "currency_id": company.currency_id.id,
+            "stage": customer.lifecycle_stage_id.name or "",
+            "value_class": customer.lifecycle_value_class or "",
+            "order_count": fact.order_count if fact else 0,
+            "revenue_total": fact.revenue if fact else 0.0,
+            "revenue_12m": fact.revenue_12m if fact else 0.0,
+        }
+        if not may_see_money:
+            return value
+        # no invoice paid: no average (None), not 0.0 days ("on time")
+        paid = payment.paid_invoice_count if payment else 0
+        return {
+            **value,
+            "margin": fact.margin if fact else 0.0,
+            "paid_invoice_count": paid,
+            "days_to_pay": payment.days_to_pay if paid else None,
+            "late_share": payment.late_share if paid else None,
+            "overdue_amount": payment.overdue_amount if payment else 0.0,
+            "overdue_since": fields.Date.to_string(payment.overdue_since) if payment else False,
+        }
+
+    @api.model
+    def action_lifecycle_caller(self, number):
+        """What /odoo/caller?number=... opens when the phone rings (the client action
+        customer_lifecycle.caller): the customer's form; a list when several customers share
+        the number; a new contact with the number (and its country) filled in when nobody has
+        it (an empty list saying so to a user who may not create contacts). For lifecycle users,
+        who find what they may read."""
+        self._lifecycle_check_funnel_user()
+        e164, customers = self._lifecycle_match_phone(number)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_lifecycle.res_partner_action_lifecycle_funnel"
+        )
+        form = (self.env.ref("base.view_partner_form").id, "form")
+        funnel_list = self.env.ref("customer_lifecycle.res_partner_view_list_lifecycle_funnel")
+        if len(customers) == 1:
+            action.update(res_id=customers.id, view_mode="form", views=[form])
+            return action
+        if customers:
+            action.update(
+                name=self.env._("Customers with the Number %(number)s", number=e164),
+                domain=[("id", "in", customers.ids)],
+                view_mode="list,form",
+                views=[(funnel_list.id, "list"), form],
+            )
+            return action
+        # the funnel's address would reopen the funnel on a reload, not what is shown here
+        action.pop("path", None)
+        if not self.env["res.partner"].has_access("create"):
+            # a new contact's form would only show Odoo's access error: say it instead
+            action.update(
+                name=self.env._("Nobody Has the Number %(number)s", number=e164),
+                domain=[("id", "=", False)],
+                view_mode="list",
+                views=[(funnel_list.id, "list")],
+                context={"create": False},
+                help=Markup('<p class="o_view_nocontent_empty_folder">%s</p><p>%s</p>')
+                % (
+                    self.env._("No customer you may see has the number %(number)s.", number=e164),
+                    self.env._(
+                        "You may not create contacts: note the number and ask a colleague with "
+                        "the Contact Creation right to add the caller."
+                    ),
+                ),
+            )
+            return action
+        # nobody: a new contact, in the country the number belongs to (the company's for a
+        # number dialled without prefix)
+        region = phone_validation.phone_get_country_code_for_number(e164)
+        country = self.env["res.country"].search([("code", "=", region)], limit=1)
+        country = (region and country) or self.env.company.country_id
+        action.update(
+            name=self.env._("New Caller"),
+            view_mode="form",
+            views=[form],
+            context={
+                "default_phone": self._phone_format_number(
+                    e164, country=country, force_format="INTERNATIONAL"
+                ),
+                "default_country_id": country.id,
+            },
+        )
+        return action
+
+    def action_lifecycle_mark_reviewed(self):
+        """The rep checked the profile with the customer: the next review is due in a year (or
+        the period set). Allowed to lifecycle users even without the right to edit contacts,
+        on the customers they may read; that one field is written with elevated rights."""
+        self._lifecycle_check_funnel_user()
+        self.check_access("read")
+        self.sudo().lifecycle_profile_reviewed_on = fields.Date.context_today(self)
+        for partner in self.sudo():  # a note by the user, who may not post on contacts
+            partner.message_post(
+                body=self.env._("Profile reviewed with the customer."),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_lifecycle_update_profile(self):
+        """The dialog where a lifecycle user keeps the customer's profile, referrer, channel and
+        special dates, with or without the right to edit contacts."""
+        self.ensure_one()
+        self._lifecycle_check_funnel_user()
+        self.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Update Profile of %(customer)s", customer=self.display_name),
+            "res_model": "customer.lifecycle.profile",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
+    def action_lifecycle_anonymise(self):
+        """Forget a customer who asked for it: the profile, special dates and what it wrote in
+        its satisfaction answers (comments, address, browser, links) are cleared; the consent log
+        (the proof), the scores and the sales figures (the business's statistics) stay.
+        Lifecycle administrators only."""
+        if not self.env.user.has_group("customer_lifecycle.group_lifecycle_manager"):
+            raise UserError(self.env._("Only lifecycle administrators can anonymise a customer."))
+        partners = self.sudo()
+        partners.lifecycle_special_date_ids.unlink()
+        partners.write(
+            {
+                "lifecycle_birthdate": False,
+                "lifecycle_gender": False,
+                "lifecycle_marital_status": False,
+                "lifecycle_children": 0,
+                "lifecycle_profession": False,
+                "lifecycle_education": False,
+                "lifecycle_interest_ids": [Command.clear()],
+                "lifecycle_preferred_channel_id": False,
+                "lifecycle_preferred_time": False,
+                "lifecycle_preferred_payment": False,
+                "lifecycle_expectations": False,
+                "lifecycle_reason_id": False,
+                # the private consent page link dies with the profile: an old link leads nowhere
+                "lifecycle_consent_token": False,
+            }
+        )
+        self.env["customer.satisfaction.request"]._forget(partners.ids)
+        for partner in partners:
+            partner.message_post(
+                body=self.env._(
+                    "Profile anonymised at the customer's request by %(user)s: personal profile "
+                    "fields, special dates and satisfaction comments cleared, consent page and "
+                    "satisfaction links revoked; consent log, scores and sales figures kept.",
+                    user=self.env.user.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_lifecycle_record_consent(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Record Consent"),
+            "res_model": "customer.consent",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
+    def action_lifecycle_consent_link(self):
+        """The dialog with the customer's private consent page link (lifecycle users only)."""
+        self.ensure_one()
+        self.env["customer.consent.link"]._check_lifecycle_user()
+        self.check_access("read")
+        link = self.env["customer.consent.link"].create({"partner_id": self.id})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Consent Page Link"),
+            "res_model": "customer.consent.link",
+            "res_id": link.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+        }
+
+    def action_view_lifecycle_consents(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_lifecycle.customer_consent_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def get_lifecycle_consent_states(self):
+        """The current consent per channel, for the Lifecycle tab's widget (read when the tab
+        is shown: the standard form carries no computed field of the addon)."""
+        self.ensure_one()
+        self.check_access("read")
+        return self._lifecycle_consent_state_lists()[self.id]
+
+    # ==== BUSINESS METHODS: private, for the engine, the wizards, the pages ======================
+    def _lifecycle_check_funnel_user(self):
+        """Staff actions of the funnel are for lifecycle users, whatever the view shows."""
+        if not self.env.su and not self.env.user.has_group(
+            "customer_lifecycle.group_lifecycle_user"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only Customer Lifecycle users can do this: ask an administrator to add you "
+                    "to the Customer Lifecycle / User group."
+                )
+            )
 
     def _lifecycle_move(
         self, stage, trigger="manual", reason=None, lost_reason=None, automatic=False
@@ -2073,3 +1774,298 @@ class ResPartner(models.Model):
                         }
                     )
         Activity.create(vals_list)
+
+    def _lifecycle_after_satisfaction_answer(self, request, previous_category):
+        """What an answer changes in the funnel: called once per recorded answer (page or staff),
+        on the customer (commercial entity) after its last-answer fields were written.
+        `request` is the customer.satisfaction.request answered; `previous_category` the category
+        the customer had before this answer (None when it never answered).
+
+        A detractor's answer, or the first one after it, re-evaluates the customer at once with
+        the trigger "feedback": a Fan who answers as a detractor leaves the Fan stage, a
+        detractor whose new answer is not may become a Fan again. Other answers change no rule:
+        they leave the stage (and its history) alone. Then the follow-up activities (call back
+        a detractor, ask a promoter for a referral)."""
+        # an answer on the public page: the moves and activities are the system's (OdooBot),
+        # not the public user's
+        partner = self if self.env.user._is_internal() else self.with_user(SUPERUSER_ID)
+        if "detractor" in (request.category, previous_category):
+            partner.env["customer.lifecycle.engine"].sudo()._recompute_partners(partner, "feedback")
+        request.with_env(partner.env)._lifecycle_schedule_follow_up()
+
+    @api.model
+    def _lifecycle_customer_domain(self):
+        """Who is a customer, for the funnel and the Customer Value analysis alike: a
+        commercial entity with a stage, not an internal user, and not a pure vendor - a vendor
+        who ordered or asked for a quotation is a customer too."""
+        return Domain(
+            [
+                ("lifecycle_stage_id", "!=", False),
+                "!",
+                ("user_ids", "any", [("share", "=", False)]),
+                "|",
+                ("is_company", "=", True),
+                ("parent_id", "=", False),
+                "|",
+                "|",
+                "|",
+                ("supplier_rank", "=", 0),
+                ("customer_rank", ">", 0),
+                ("lifecycle_order_count", ">", 0),
+                ("lifecycle_last_quotation_date", "!=", False),
+            ]
+        )
+
+    def _lifecycle_consent_state_lists(self):
+        """The current consent per channel of each partner, the preferred channel marked."""
+        Consent = self.env["customer.consent"]
+        by_partner = Consent._channel_states(self._origin.ids)
+        # the tooltip, in the user's language ("Email: Granted"), not the raw state
+        states = {
+            **dict(Consent._fields["state"]._description_selection(self.env)),
+            "expired": self.env._("Expired"),
+            "unknown": self.env._("Not recorded"),
+        }
+        for partner in self._origin:
+            preferred = partner.lifecycle_preferred_channel_id.id
+            for channel in by_partner[partner.id]:
+                channel["preferred"] = channel["id"] == preferred
+                channel["label"] = self.env._(
+                    "%(channel)s: %(state)s",
+                    channel=channel["name"],
+                    state=states.get(channel["state"], channel["state"]),
+                )
+        return by_partner
+
+    @api.model
+    def _lifecycle_from_consent_token(self, token):
+        """The partner whose consent page this token opens, or an empty recordset (also for
+        anything that is not a token: not text, too short or too long)."""
+        if not isinstance(token, str) or not 20 <= len(token) <= 64:
+            return self.browse()
+        return self.search([("lifecycle_consent_token", "=", token)], limit=1)
+
+    def _lifecycle_consent_url(self, renew=False):
+        """The private link to the customer's consent page (created on first use; renew
+        revokes the previous one)."""
+        self.ensure_one()
+        partner = self.sudo()
+        if renew or not partner.lifecycle_consent_token:
+            partner.lifecycle_consent_token = secrets.token_urlsafe(24)
+        return f"{partner.get_base_url()}/consent/{partner.lifecycle_consent_token}"
+
+    @api.model
+    def _lifecycle_find_by_referral_code(self, code):
+        """The customer (commercial entity) a typed referral code stands for; a clear error when
+        none does. Typed by a rep who may not read every customer: looked up with elevated
+        rights, but only among the customers of the user's companies (or shared ones)."""
+        if not isinstance(code, str):
+            raise ValidationError(
+                self.env._(
+                    "A referral code is text: two groups of four letters and digits, like "
+                    "7K3M-Q2XD."
+                )
+            )
+        partner_id = referral_code.decode(code)
+        partner = self.sudo().browse(partner_id).exists() if partner_id else self.browse()
+        if partner.company_id and partner.company_id not in self.env.companies:
+            partner = self.browse()
+        if not partner or not partner.active:
+            raise ValidationError(
+                self.env._(
+                    "No customer has the referral code %(code)s. Check it with the customer: a "
+                    "code is two groups of four letters and digits, like 7K3M-Q2XD.",
+                    code=code,
+                )
+            )
+        return partner.commercial_partner_id
+
+    @api.model
+    def _lifecycle_phone_readings(self, number):
+        """The E.164 numbers a caller ID `number` may stand for, the likeliest first, each
+        formatted as phone_validation formats phone_sanitized.
+
+        `+39 02 1234 5678`, `0039 02 1234 5678` and `02-1234-5678` all read as +390212345678
+        in an Italian company: a number without international prefix is read in the country of
+        the current company. Phone systems often drop the `+` (`48600100200`): the digits read
+        as an international number come second, tried only when the first reading finds no one.
+        Never read in any other country: a wrong card for a caller is worse than none."""
+        # a JSON client may send the digits as a number
+        text = str(number).strip() if isinstance(number, (str, int)) else ""
+        digits = re.sub(r"\D", "", text)
+        if len(digits) < 3 or isinstance(number, bool):
+            raise UserError(
+                self.env._(
+                    '"%(number)s" is not a phone number: give the number as the phone shows '
+                    "it, for example +39 02 1234 5678 or 600 100 200.",
+                    number=text,
+                )
+            )
+        # the country of the company's own address, read alone: company.country_id looks the
+        # address up among the partner's contacts, and full company and partner rows cost more
+        # than the whole lookup (the user's own company: no rule to check)
+        company = self.env.company.sudo().with_context(prefetch_fields=False)
+        country = company.partner_id.country_id.with_env(self.env)
+        readings = [self._phone_format_number(text, country=country, force_format="E164")]
+        if not text.startswith("+"):
+            international = digits[2:] if digits.startswith("00") else digits
+            readings.append(
+                self._phone_format_number(f"+{international}", country=country, force_format="E164")
+            )
+        readings = list(dict.fromkeys(reading for reading in readings if reading))
+        if not readings:
+            raise UserError(
+                self.env._(
+                    'No phone number can be read in "%(number)s": give it with its country '
+                    "prefix (+39 02 1234 5678, 0048 600 100 200) or as dialled in %(country)s.",
+                    number=text,
+                    country=country.name or self.env._("the company's country"),
+                )
+            )
+        return readings
+
+    @api.model
+    def _lifecycle_find_by_phone(self, number):
+        """The customers (commercial entities) whose number, or one of whose contacts' numbers,
+        is the caller ID `number` in any format, as the current user may read them: record
+        rules apply (a user of another company finds nothing of this one). Archived contacts
+        are not found. Raises UserError when `number` cannot be read as a phone number."""
+        return self._lifecycle_match_phone(number)[1]
+
+    @api.model
+    def _lifecycle_match_phone(self, number):
+        """(E.164 number, customers) for a caller ID: the first reading of `number` (see
+        _lifecycle_phone_readings) that finds someone and who it finds, by name; else the
+        likeliest reading and no one. One indexed equality on phone_sanitized per reading."""
+        readings = self._lifecycle_phone_readings(number)
+        for e164 in readings:
+            contacts = self.search_fetch(
+                [("phone_sanitized", "=", e164)], ["commercial_partner_id"]
+            )
+            # their customers, as the user may read them, active (one narrow query)
+            customers = contacts and self.search_fetch(
+                [("id", "in", contacts.commercial_partner_id.ids)], ["name"], order="name, id"
+            )
+            if customers:
+                return e164, customers
+        return readings[0], self.browse()
+
+    @api.model
+    def _lifecycle_sanitize_phones(self, batch_size=5000):
+        """Recompute phone_sanitized wherever it is not E.164, and return how many partners
+        that was. Odoo without the phonenumbers library stores the number as typed
+        (`+39 02 1234 5678`, `02-1234-5678`), which no caller lookup finds; run at install and
+        by the 19.0.1.4.0 upgrade. Numbers that do not parse stay empty, as Odoo leaves them.
+        The rows are picked in one query; Odoo's own compute formats them (the
+        partner's country, else the company's), a batch at a time."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM res_partner
+                    WHERE phone_sanitized IS NOT NULL AND phone_sanitized !~ %s
+                    ORDER BY id""",
+                r"^\+[1-9][0-9]{2,14}$",
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        field = self._fields["phone_sanitized"]
+        for start in range(0, len(ids), batch_size):
+            partners = self.with_context(active_test=False).browse(ids[start : start + batch_size])
+            self.env.add_to_compute(field, partners)
+            partners.flush_recordset(["phone_sanitized"])
+            self.env.invalidate_all()
+        return len(ids)
+
+    def _lifecycle_glance_orders(self, may_see_money):
+        """The last order (date; number and main products when the user may open it) and the
+        open quotations of this customer (a commercial entity) in the lifecycle company, in the
+        user's companies only."""
+        company = self.env["res.company"]._lifecycle_company()
+        Order = self.env["sale.order"]
+        result = {
+            "last_order": False,
+            "quotations": {"count": 0},
+            "currency_id": company.currency_id.id,
+            "may_open_orders": Order.has_access("read"),
+            "may_open_invoices": self.env["account.move"].has_access("read"),
+        }
+        if company not in self.env.user.company_ids:
+            return result
+        order_id, name, date_order, products, count, amount = (
+            Order._lifecycle_last_order_and_quotations(self, company)
+        )
+        result["quotations"] = {"count": count}
+        if may_see_money:
+            result["quotations"]["amount"] = amount or 0.0
+        if order_id:
+            order = Order.browse(order_id)
+            readable = order.has_access("read")
+            products = products or []
+            result["last_order"] = {
+                "date": fields.Date.to_string(
+                    fields.Datetime.context_timestamp(self, date_order).date()
+                ),
+                "readable": readable,
+                "name": readable and name,
+                "product": readable and bool(products) and products[0],
+                "more": max(len(products) - 1, 0) if readable else 0,
+            }
+        return result
+
+    def _lifecycle_glance_overdue(self, today):
+        """What this customer (a commercial entity) owes the current company past due."""
+        company = self.env.company
+        amount, since = self.env["customer.lifecycle.payment"]._overdue_now(self, company, today)
+        return {
+            "amount": amount,
+            "since": fields.Date.to_string(since) if since else False,
+            "currency_id": company.currency_id.id,
+        }
+
+    def _lifecycle_glance_satisfaction(self):
+        """The customer's last answer, or False when it never answered."""
+        if not self.lifecycle_satisfaction_category:
+            return False
+        categories = dict(
+            self._fields["lifecycle_satisfaction_category"]._description_selection(self.env)
+        )
+        answered = self.lifecycle_satisfaction_date
+        return {
+            "score": self.lifecycle_satisfaction_score,
+            "category": self.lifecycle_satisfaction_category,
+            "title": self.env._(
+                "Last satisfaction answer: %(score)s of 10, %(category)s",
+                score=self.lifecycle_satisfaction_score,
+                category=categories[self.lifecycle_satisfaction_category],
+            ),
+            "date": answered
+            and fields.Date.to_string(fields.Datetime.context_timestamp(self, answered).date()),
+        }
+
+    def _lifecycle_glance_special_date(self, today):
+        """The next special date of the partner or its company, on or after today, as the
+        reminders count them (customer.special.date._next_occurrence_sql); the user's rights
+        and the special dates' company rule apply."""
+        Special = self.env["customer.special.date"]
+        Special.flush_model(["partner_id", "date"])
+        allowed = Special._search([("partner_id", "in", (self | self.commercial_partner_id).ids)])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT d.id, %(next_day)s AS next_day
+                     FROM customer_special_date d
+                    WHERE d.id IN %(allowed)s
+                 ORDER BY next_day, d.id
+                    LIMIT 1""",
+                next_day=Special._next_occurrence_sql(today),
+                allowed=allowed.subselect(),
+            )
+        )
+        if not rows:
+            return False
+        special_id, next_day = rows[0]
+        special = Special.browse(special_id)
+        return {
+            "date": fields.Date.to_string(next_day),
+            "days": (next_day - today).days,
+            "name": special.display_name,
+            "of_company": special.partner_id != self,
+        }
