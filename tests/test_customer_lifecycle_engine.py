@@ -292,7 +292,7 @@ class TestLifecycleNightlyRun(LifecycleCase):
                 expected_days=expected,
                 lost_factor=settings["lost_factor"],
                 min_lost_days=settings["min_lost_days"],
-                top_rfm_cell=partner.rfm_segment == rules.TOP_RFM_SEGMENT,
+                rfm_segment=partner.rfm_segment,
                 converted_referrals=partner.lifecycle_referrals_converted,
                 fan_referrals=settings["fan_referrals"],
                 referred=bool(partner.lifecycle_referred_by_id),

@@ -119,7 +119,7 @@ class TestDetractorIsNeverAFan(SatisfactionCase):
         self.assertEqual(len(self.moves(self.champion)), len(before) + 1)
         # and so does the plain rule
         self.assertEqual(
-            rules.stage_for(order_count=7, top_rfm_cell=True, detractor=True), "customer"
+            rules.stage_for(order_count=7, rfm_segment="champions", detractor=True), "customer"
         )
 
     def test_a_detractor_whose_next_answer_is_not_becomes_a_fan_again(self):

@@ -63,7 +63,8 @@ def stage_for(
     expected_days=None,
     lost_factor=3.0,
     min_lost_days=180,
-    top_rfm_cell=False,
+    rfm_segment=None,
+    fan_now=False,
     converted_referrals=0,
     fan_referrals=3,
     referred=False,
@@ -73,9 +74,10 @@ def stage_for(
     """The stage code the evidence points to.
 
     With orders the rules are tried in the order lost, fan, customer, buyer; without orders
-    referral, prospect, potential. detractor: the customer's last satisfaction answer is a
-    detractor's (0-6); fans are very satisfied customers, so a detractor is never a fan,
-    whatever its RFM cell or referrals.
+    referral, prospect, potential. A repeat customer becomes a fan in the top RFM segment and,
+    once a fan (fan_now), stays one while the segment is one of FAN_HOLD_SEGMENTS. detractor:
+    the customer's last satisfaction answer is a detractor's (0-6); fans are very satisfied
+    customers, so a detractor is never a fan, whatever its RFM segment or referrals.
     """
     if order_count > 0:
         if expected_days is not None and is_lost(
@@ -83,7 +85,9 @@ def stage_for(
         ):
             return "lost"
         is_repeat = order_count >= 2
-        if not detractor and ((is_repeat and top_rfm_cell) or converted_referrals >= fan_referrals):
+        fan_segments = FAN_HOLD_SEGMENTS if fan_now else {TOP_RFM_SEGMENT}
+        by_segment = is_repeat and rfm_segment in fan_segments
+        if not detractor and (by_segment or converted_referrals >= fan_referrals):
             return "fan"
         return "customer" if is_repeat else "buyer"
     if referred:
@@ -163,6 +167,9 @@ RFM_SEGMENT_CELLS = {
 
 # The segment that, for a repeat customer, makes a fan.
 TOP_RFM_SEGMENT = "champions"
+# Once a fan, a repeat customer stays one while in these segments: the quintile edges move every
+# day, and a stage flipping between Customer and Fan schedules the Fan playbook each time.
+FAN_HOLD_SEGMENTS = frozenset({"champions", "loyal"})
 
 
 def rfm_fm(frequency, monetary):

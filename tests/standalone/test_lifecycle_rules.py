@@ -49,11 +49,11 @@ def test_orders_outrank_referral_and_interest(rules):
 
 def test_fan_needs_a_repeat_customer_in_the_top_cell_or_enough_converted_referrals(rules):
     assert (
-        stage(rules, order_count=1, days_since_last_order=5, expected_days=60, top_rfm_cell=True)
+        stage(rules, order_count=1, days_since_last_order=5, expected_days=60, rfm_segment="champions")
         == "buyer"
     )
     assert (
-        stage(rules, order_count=4, days_since_last_order=5, expected_days=60, top_rfm_cell=True)
+        stage(rules, order_count=4, days_since_last_order=5, expected_days=60, rfm_segment="champions")
         == "fan"
     )
     assert (
@@ -74,8 +74,8 @@ def test_a_detractor_is_never_a_fan_whatever_its_cell_or_referrals(rules):
     fan_evidence = {"days_since_last_order": 5, "expected_days": 60}
     # the top RFM cell of a repeat customer, or enough converted referrals: a fan, unless the
     # last answer is a detractor's; then the rule falls through to customer / buyer
-    assert stage(rules, order_count=4, top_rfm_cell=True, **fan_evidence) == "fan"
-    assert stage(rules, order_count=4, top_rfm_cell=True, detractor=True, **fan_evidence) == (
+    assert stage(rules, order_count=4, rfm_segment="champions", **fan_evidence) == "fan"
+    assert stage(rules, order_count=4, rfm_segment="champions", detractor=True, **fan_evidence) == (
         "customer"
     )
     assert stage(rules, order_count=1, converted_referrals=3, **fan_evidence) == "fan"
@@ -86,7 +86,7 @@ def test_a_detractor_is_never_a_fan_whatever_its_cell_or_referrals(rules):
         stage(
             rules,
             order_count=4,
-            top_rfm_cell=True,
+            rfm_segment="champions",
             converted_referrals=9,
             detractor=True,
             **fan_evidence,
@@ -100,7 +100,7 @@ def test_a_detractor_is_never_a_fan_whatever_its_cell_or_referrals(rules):
     )
     assert stage(rules, order_count=0, referred=True, detractor=True) == "referral"
     # a passive or promoter (detractor False, the default) is a fan again
-    assert stage(rules, order_count=4, top_rfm_cell=True, detractor=False, **fan_evidence) == "fan"
+    assert stage(rules, order_count=4, rfm_segment="champions", detractor=False, **fan_evidence) == "fan"
 
 
 def test_the_satisfaction_categories_split_at_7_and_9(rules):
@@ -125,13 +125,13 @@ def test_lost_comes_first_for_customers_with_orders(rules):
             order_count=9,
             days_since_last_order=271,
             expected_days=90,
-            top_rfm_cell=True,
+            rfm_segment="champions",
             converted_referrals=5,
         )
         == "lost"
     )
     assert (
-        stage(rules, order_count=9, days_since_last_order=270, expected_days=90, top_rfm_cell=True)
+        stage(rules, order_count=9, days_since_last_order=270, expected_days=90, rfm_segment="champions")
         == "fan"
     )
 

@@ -183,11 +183,11 @@ def test_stage_boundaries(rules):
     # exactly the fan threshold of converted referrals makes a fan; a top cell needs 2 orders
     assert rules.stage_for(order_count=1, converted_referrals=5, fan_referrals=5) == "fan"
     assert rules.stage_for(order_count=1, converted_referrals=4, fan_referrals=5) == "buyer"
-    assert rules.stage_for(order_count=2, top_rfm_cell=True) == "fan"
-    assert rules.stage_for(order_count=1, top_rfm_cell=True) == "buyer"
-    assert rules.stage_for(order_count=2, top_rfm_cell=False) == "customer"
+    assert rules.stage_for(order_count=2, rfm_segment="champions") == "fan"
+    assert rules.stage_for(order_count=1, rfm_segment="champions") == "buyer"
+    assert rules.stage_for(order_count=2, rfm_segment="loyal") == "customer"
     # no orders: converted referrals or a top cell do not make a fan
-    assert rules.stage_for(order_count=0, converted_referrals=9, top_rfm_cell=True) == "potential"
+    assert rules.stage_for(order_count=0, converted_referrals=9, rfm_segment="champions") == "potential"
     assert rules.stage_for(order_count=0, referred=True) == "referral"
     assert rules.stage_for(order_count=0, showed_interest=True) == "prospect"
     assert rules.STAGE_CODES[0] == "potential" and len(rules.STAGE_CODES) == 7
@@ -253,3 +253,28 @@ def test_settings_errors_at_each_boundary(rules, changes, errors):
         "class_b": 95.0,
     }
     assert rules.settings_errors(**{**good, **changes}) == errors
+
+
+def test_a_fan_stays_one_while_champions_or_loyal(rules):
+    # becoming a fan takes the top segment; staying one, champions or loyal
+    assert rules.stage_for(order_count=3, rfm_segment="loyal") == "customer"
+    assert rules.stage_for(order_count=3, rfm_segment="loyal", fan_now=True) == "fan"
+    assert rules.stage_for(order_count=3, rfm_segment="champions", fan_now=True) == "fan"
+    for segment in ("potential_loyalist", "need_attention", "at_risk", "cannot_lose", None):
+        assert rules.stage_for(order_count=3, rfm_segment=segment, fan_now=True) == "customer"
+    # the hold is for repeat customers, and a detractor or a lost customer is no fan anyway
+    assert rules.stage_for(order_count=1, rfm_segment="loyal", fan_now=True) == "buyer"
+    assert rules.stage_for(order_count=3, rfm_segment="loyal", fan_now=True, detractor=True) == (
+        "customer"
+    )
+    assert (
+        rules.stage_for(
+            order_count=3,
+            rfm_segment="loyal",
+            fan_now=True,
+            days_since_last_order=400,
+            expected_days=30,
+        )
+        == "lost"
+    )
+    assert rules.FAN_HOLD_SEGMENTS == {"champions", "loyal"}
