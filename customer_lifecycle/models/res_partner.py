@@ -144,6 +144,9 @@ SATISFACTION_FIELDS = (
     "lifecycle_satisfaction_date",
     "lifecycle_satisfaction_comment",
 )
+# What Odoo's merge does not copy onto the survivor (see MERGING): a stage changes by a move only,
+# the last answer is the newest request's; the re-evaluation after the merge sets them.
+MERGE_SKIPPED_FIELDS = frozenset(STAGE_FIELDS + SATISFACTION_FIELDS)
 # Everything a contact shows of its commercial entity's lifecycle.
 MIRRORED_FIELDS = STAGE_FIELDS + METRIC_FIELDS + SCORE_FIELDS + SEGMENT_HISTORY_FIELDS
 # What a lifecycle user keeps on the customers they may read, even without Odoo's right to edit
@@ -173,8 +176,9 @@ REP_FIELDS = frozenset(
 # The context a rep's elevated write keeps: the language and time zone of messages, no flag.
 REP_WRITE_CONTEXT_KEYS = ("lang", "tz")
 # True only while Odoo's merge wizard runs (wizard/base_partner_merge_automatic_wizard.py): the
-# survivor may keep a referrer although it has orders. A ContextVar, not a context key: an RPC
-# caller chooses every context key, never this.
+# survivor may keep a referrer although it has orders, and the values Odoo copies onto it leave
+# out MERGE_SKIPPED_FIELDS. A ContextVar, not a context key: an RPC caller chooses every context
+# key, never this.
 MERGING = ContextVar("customer_lifecycle_merging", default=False)
 # Bounds of what a profile can say.
 EARLIEST_BIRTHDATE = date(1900, 1, 1)
@@ -1034,12 +1038,30 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        """A rep's write of the addon's own fields goes its own way; the values are checked;
+        a write of the stage is a move; a referrer or a company changed re-evaluates the
+        customers concerned. No context key of the caller changes any of it."""
         if self._lifecycle_is_rep_write(vals):
             return self._lifecycle_write_as_rep(vals)
+        vals = self._lifecycle_checked_vals(vals)
+        if "lifecycle_stage_id" in vals:
+            return self._lifecycle_write_stage(vals)
+        # the previous referrers may lose a referral
+        referrers = (
+            self.lifecycle_referred_by_id if "lifecycle_referred_by_id" in vals else self.browse()
+        )
+        result = super().write(vals)
+        self._lifecycle_after_write(vals, referrers)
+        return result
+
+    def _lifecycle_checked_vals(self, vals):
+        """The values of a write as the addon lets them through: dates sent as text checked;
+        while Odoo's merge copies the merged partners' values (MERGING), without
+        MERGE_SKIPPED_FIELDS; the record of a move and the last answer refused to all but the
+        superuser."""
         check_date_texts(self.env, vals, ["lifecycle_birthdate"])
-        if self.env.context.get("lifecycle_skip_stage_fields"):  # a merge copying values
-            skipped = STAGE_FIELDS + SATISFACTION_FIELDS
-            vals = {name: value for name, value in vals.items() if name not in skipped}
+        if MERGING.get():
+            vals = {name: value for name, value in vals.items() if name not in MERGE_SKIPPED_FIELDS}
         if not self.env.su and (proof := set(vals) & set(STAGE_PROOF_FIELDS)):
             # readonly is a UI attribute: over RPC these would forge a move's record
             raise UserError(
@@ -1049,21 +1071,24 @@ class ResPartner(models.Model):
                 )
             )
         self._lifecycle_check_no_answer_fields(vals)
-        if "lifecycle_stage_id" in vals:
-            # A user's write of the stage is a manual move, with the rights of any other write:
-            # no context key makes it the engine's (see _lifecycle_move).
-            vals = dict(vals)
-            stage = self.env["customer.lifecycle.stage"].browse(vals.pop("lifecycle_stage_id"))
-            result = self.write(vals) if vals else True
-            self.check_access("write")
-            trigger = "import" if self.env.context.get("import_file") else "manual"
-            self._lifecycle_move(stage, trigger=trigger)
-            return result
-        # the previous referrers may lose a referral
-        referrers = (
-            self.lifecycle_referred_by_id if "lifecycle_referred_by_id" in vals else self.browse()
-        )
-        result = super().write(vals)
+        return vals
+
+    def _lifecycle_write_stage(self, vals):
+        """A user's write of the stage is a manual move, with the rights of any other write:
+        no context key makes it the engine's (see _lifecycle_move). The other values are
+        written first, as any write."""
+        vals = dict(vals)
+        stage = self.env["customer.lifecycle.stage"].browse(vals.pop("lifecycle_stage_id"))
+        result = self.write(vals) if vals else True
+        self.check_access("write")
+        # import_file is Odoo's own key (base_import sets it on the rows it loads): it only
+        # names the move's trigger in the history and grants nothing.
+        trigger = "import" if self.env.context.get("import_file") else "manual"
+        self._lifecycle_move(stage, trigger=trigger)
+        return result
+
+    def _lifecycle_after_write(self, vals, referrers):
+        """What a written referrer or company changes beyond the partner itself."""
         if vals.get("lifecycle_referred_by_id"):
             self.filtered(
                 lambda p: not p.lifecycle_acquisition_channel
@@ -1072,7 +1097,6 @@ class ResPartner(models.Model):
             self.filtered("parent_id")._lifecycle_copy_from_commercial()
         if "lifecycle_referred_by_id" in vals or "parent_id" in vals:
             (self | referrers)._lifecycle_after_evidence("manual")
-        return result
 
     def _lifecycle_check_no_answer_fields(self, vals):
         """The last satisfaction answer is set by the answering paths only: the engine reads its

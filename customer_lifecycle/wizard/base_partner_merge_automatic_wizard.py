@@ -11,8 +11,11 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         customer by its foreign keys. What the addon adds: a referral between two of the merged
         partners would become a self-referral, so it is dropped first; the survivor, who now has
         everyone's orders, may keep a referrer (the rule 'only before the first order' is for
-        new referrals); the survivor's last satisfaction answer is the newest of everyone's
-        (Odoo's merge moves the requests); then it is re-evaluated at once."""
+        new referrals); the values Odoo copies onto the survivor leave out its stage and last
+        satisfaction answer (res_partner.MERGE_SKIPPED_FIELDS: a stage changes by a move only);
+        the survivor's last answer is the newest of everyone's (Odoo's merge moves the
+        requests); then it is re-evaluated at once. MERGING, read by res.partner, says a merge
+        runs: a ContextVar, which no RPC caller can set, not a context key."""
         token = MERGING.set(True)
         try:
             partners = self.env["res.partner"].sudo().browse(partner_ids).exists()
@@ -27,12 +30,3 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         self.env["customer.satisfaction.request"]._refresh_last_answer(survivors)
         (survivors | referrers.exists())._lifecycle_after_evidence("manual")
         return result
-
-    def _update_values(self, src_partners, dst_partner):
-        """The survivor's stage and last satisfaction answer are not copied from the merged
-        partners (a stage changes by a move only, an answer is the newest request's): the
-        re-evaluation after the merge sets them from everyone's orders and answers. The
-        context key only removes values from the write, so it grants nothing when forged."""
-        return super()._update_values(
-            src_partners, dst_partner.with_context(lifecycle_skip_stage_fields=True)
-        )

@@ -1,0 +1,108 @@
+"""res.partner.write reads no context key of the addon as a protocol: the key Odoo's merge used to
+send so that a merge copying values skipped the stage and the last satisfaction answer
+(lifecycle_skip_stage_fields) changes nothing when an RPC caller sends it. The merge skips
+those fields by its own path (the MERGING ContextVar, which no caller can set), seen here too."""
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import LifecycleCase
+
+# The context key res.partner.write read until issue 21; sent over RPC it must change nothing.
+OLD_KEYS = {"lifecycle_skip_stage_fields": True}
+
+
+@tagged("post_install", "-at_install")
+class TestNoContextKeyProtocol(LifecycleCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # a sales manager (Odoo lets them edit contacts) who works the funnel
+        cls.manager = new_test_user(
+            cls.env,
+            login="clc_h2_sales_lifecycle",
+            name="Marta Manager",
+            groups="sales_team.group_sale_manager,customer_lifecycle.group_lifecycle_user",
+        )
+        cls.admin = new_test_user(
+            cls.env,
+            login="clc_h2_merge_admin",
+            groups="base.group_system,base.group_partner_manager,"
+            "sales_team.group_sale_manager,customer_lifecycle.group_lifecycle_manager",
+        )
+        cls.customer = cls.Partner.create({"name": "Forno Antico", "is_company": True})
+        cls.reason = cls.env.ref("customer_lifecycle.lost_reason_competitor")
+
+    def test_the_old_merge_key_does_not_skip_a_users_move(self):
+        entered = self.customer.lifecycle_stage_date
+        customer = self.customer.with_user(self.manager).with_context(**OLD_KEYS)
+        customer.write({"lifecycle_stage_id": self.stage("prospect").id})
+        self.assertRecordValues(
+            self.customer,
+            [{"lifecycle_stage_id": self.stage("prospect").id, "lifecycle_stage_manual": True}],
+        )
+        self.assertNotEqual(self.customer.lifecycle_stage_date, entered, "a new stage date")
+        (move,) = self.history(self.customer)
+        self.assertEqual(
+            (move.stage_from_id, move.stage_to_id, move.trigger, move.user_id),
+            (self.stage("potential"), self.stage("prospect"), "manual", self.manager),
+        )
+
+    def test_the_old_merge_key_lets_neither_a_moves_proof_nor_an_answer_through(self):
+        customer = self.customer.with_user(self.manager).with_context(**OLD_KEYS)
+        for vals, refused in (
+            ({"lifecycle_stage_manual": True}, "set by stage moves only"),
+            ({"lifecycle_stage_date": "2020-01-01 00:00:00"}, "set by stage moves only"),
+            ({"lifecycle_lost_reason_id": self.reason.id}, "set by stage moves only"),
+            ({"lifecycle_satisfaction_category": "promoter"}, "are the customer's own answer"),
+            ({"lifecycle_satisfaction_score": 10}, "are the customer's own answer"),
+        ):
+            with self.subTest(vals=vals), self.assertRaisesRegex(UserError, refused):
+                customer.write(vals)
+        self.assertRecordValues(
+            self.customer,
+            [
+                {
+                    "lifecycle_stage_id": self.stage("potential").id,
+                    "lifecycle_stage_manual": False,
+                    "lifecycle_lost_reason_id": False,
+                    "lifecycle_satisfaction_category": False,
+                    "lifecycle_satisfaction_score": 0,
+                }
+            ],
+        )
+        self.assertFalse(self.history(self.customer))
+
+    def test_a_salesperson_with_the_old_merge_key_still_cannot_move(self):
+        customer = self.customer.with_user(self.salesperson).with_context(**OLD_KEYS)
+        with self.assertRaises(AccessError):
+            customer.write({"lifecycle_stage_id": self.stage("fan").id})
+        self.assertEqual(self.customer.lifecycle_stage_id, self.stage("potential"))
+        self.assertFalse(self.history(self.customer))
+
+    def test_a_merge_copies_no_stage_by_its_own_path(self):
+        """The survivor keeps its own stage and move record: Odoo's merge would copy the merged
+        customer's (its values come last when the survivor's are empty) and a manual move of
+        the survivor holds, since no order came after it."""
+        self.customer.with_user(self.manager).lifecycle_stage_id = self.stage("prospect")
+        entered = self.customer.lifecycle_stage_date
+        duplicate = self.Partner.create({"name": "Forno Antico S.r.l.", "is_company": True})
+        duplicate.with_user(self.manager)._lifecycle_move(
+            self.stage("lost"), lost_reason=self.reason
+        )
+        wizard = self.env["base.partner.merge.automatic.wizard"].with_user(self.admin)
+        wizard._merge(
+            (self.customer | duplicate).ids, dst_partner=self.customer.with_user(self.admin)
+        )
+        self.assertFalse(duplicate.exists())
+        self.assertRecordValues(
+            self.customer,
+            [
+                {
+                    "lifecycle_stage_id": self.stage("prospect").id,
+                    "lifecycle_stage_manual": True,
+                    "lifecycle_stage_date": entered,
+                    "lifecycle_lost_reason_id": False,
+                }
+            ],
+        )
