@@ -26,15 +26,17 @@ from odoo.tools import SQL
 
 BATCH_SIZE = 4  # 30 customers: several committed batches in every step of the write phase
 ENGINE = "customer.lifecycle.engine"
+FACTS = "customer.lifecycle.fact"
+PAYMENTS = "customer.lifecycle.payment"
 # phase: (model, method, which call kills). The second call of a batch method lands after the
 # first batch was committed.
 PHASES = {
-    "find": (ENGINE, "_dirty_partner_ids", 1),
-    "aggregate": (ENGINE, "_aggregate_from_replica", 1),
-    "aggregate-upsert": (ENGINE, "_upsert_facts", 1),
-    "payments": (ENGINE, "_refresh_payments", 1),
-    "payments-upsert": (ENGINE, "_upsert_payments", 1),
-    "predict": (ENGINE, "_predictions", 1),
+    "find": (FACTS, "_dirty_customer_ids", 1),
+    "aggregate": (FACTS, "_aggregate_from_replica", 1),
+    "aggregate-upsert": (FACTS, "_upsert_facts", 1),
+    "payments": (PAYMENTS, "_refresh_payments", 1),
+    "payments-upsert": (PAYMENTS, "_upsert_payments", 1),
+    "predict": ("customer.lifecycle.prediction", "_predict", 1),
     "classify": (ENGINE, "_classify", 1),
     "write": (ENGINE, "_write_targets", 1),
     "write-metrics-batch-2": (ENGINE, "_write_metrics", 2),

@@ -19,6 +19,7 @@ from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
 
+from odoo.addons.customer_lifecycle.models import customer_lifecycle_company_rows as rows_module
 from odoo.addons.customer_lifecycle.models import customer_lifecycle_engine as engine_module
 
 ENGINE_LOGGER = "odoo.addons.customer_lifecycle.models.customer_lifecycle_engine"
@@ -110,10 +111,10 @@ class EngineFaultCase(TransactionCase):
             env.cr.execute(SQL("SET LOCAL lock_timeout = '20s'"))
             change(env)
 
-    def hook(self, method, before=None, after=None):
-        """Run before/after (once) around the engine's real `method`: a pause at a phase
-        boundary where another connection does something."""
-        Engine = type(self.env["customer.lifecycle.engine"])
+    def hook(self, method, before=None, after=None, model="customer.lifecycle.engine"):
+        """Run before/after (once) around the real `method` of the engine (or of the model that
+        owns that step): a pause at a phase boundary where another connection does something."""
+        Engine = type(self.env[model])
         original = getattr(Engine, method)
         done = []
 
@@ -169,6 +170,10 @@ class TestWorkTables(EngineFaultCase):
 
     def test_a_run_that_fails_in_any_phase_leaves_its_connection_clean_for_the_next_order(self):
         phases = ["_upsert_facts", "_upsert_payments", "_classify", "_write_metrics"]
+        owners = {
+            "_upsert_facts": "customer.lifecycle.fact",
+            "_upsert_payments": "customer.lifecycle.payment",
+        }
         customers = {}
         with self.committed() as env:
             for phase in [*phases, "success"]:
@@ -189,7 +194,11 @@ class TestWorkTables(EngineFaultCase):
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     engine = env["customer.lifecycle.engine"]
                     with (
-                        self.hook(phase, after=lambda *args, e=engine: division_by_zero(e)),
+                        self.hook(
+                            phase,
+                            after=lambda *args, e=engine: division_by_zero(e),
+                            model=owners.get(phase, "customer.lifecycle.engine"),
+                        ),
                         self.assertRaises(errors.DivisionByZero),
                         mute_logger("odoo.sql_db", ENGINE_LOGGER),
                     ):
@@ -330,9 +339,7 @@ class TestPartnersGoneUnderTheRun(EngineFaultCase):
             kept, _orders = self.customer(env, "Kept After The Read")
             written, _orders = self.customer(env, "Written After The Read", orders=1)
 
-        def delete_and_merge(table, *args):
-            if table != "customer_lifecycle_fact":
-                return False
+        def delete_and_merge(*args):
             self.on_another_connection(
                 lambda env: (
                     env["res.partner"].browse(deleted).unlink(),
@@ -341,7 +348,10 @@ class TestPartnersGoneUnderTheRun(EngineFaultCase):
             )
             return True
 
-        with self.hook("_stage", before=delete_and_merge), mute_logger(ENGINE_LOGGER):
+        with (
+            self.hook("_stage_rows", before=delete_and_merge, model="customer.lifecycle.fact"),
+            mute_logger(ENGINE_LOGGER),
+        ):
             result = self.run_engine()
         self.assertTrue(result)
         self.assertEqual(self.state(written)[:3], (1, "buyer", 1))
@@ -432,10 +442,9 @@ class TestStaleReads(EngineFaultCase):
         self.assertEqual((self.state(self.buyer), self.history(self.buyer)), settled)
 
     def test_an_order_confirmed_after_the_read_is_kept(self):
-        def after_the_read(table, *args):
-            return table == "customer_lifecycle_fact" and self.confirm_the_quotation()
-
-        with self.hook("_stage", before=after_the_read):
+        with self.hook(
+            "_stage_rows", before=self.confirm_the_quotation, model="customer.lifecycle.fact"
+        ):
             self.assertTrue(self.run_engine(full=True))
         # classified on the fresh facts: the next runs have nothing to change
         self.assert_never_moved_back()
@@ -506,7 +515,7 @@ class TestUsersOrderingDuringTheUpserts(EngineFaultCase):
         for partner_id in self.customers:
             self.assertEqual(self.state(partner_id)[:3], (1, "buyer", 1))
         # one customer per chunk: every customer's chunk is a transaction of its own
-        self.enterContext(patch.object(engine_module, "UPSERT_CHUNK_SIZE", 1, create=True))
+        self.enterContext(patch.object(rows_module, "UPSERT_CHUNK_SIZE", 1))
 
     @staticmethod
     def chunk_holds(partner_id, args):
@@ -547,7 +556,11 @@ class TestUsersOrderingDuringTheUpserts(EngineFaultCase):
             return False  # at every chunk, every attempt
 
         with (
-            self.hook("_upsert_facts", before=confirm_an_order_in_this_chunk),
+            self.hook(
+                "_upsert_facts",
+                before=confirm_an_order_in_this_chunk,
+                model="customer.lifecycle.fact",
+            ),
             mute_logger(ENGINE_LOGGER),
         ):
             result = self.run_engine(full=True)
@@ -604,7 +617,11 @@ class TestUsersOrderingDuringTheUpserts(EngineFaultCase):
             return False  # at every chunk, every attempt
 
         with (
-            self.hook("_upsert_facts", before=reevaluate_the_touched_customer),
+            self.hook(
+                "_upsert_facts",
+                before=reevaluate_the_touched_customer,
+                model="customer.lifecycle.fact",
+            ),
             mute_logger(ENGINE_LOGGER),
         ):
             result = self.run_engine(full=True)
@@ -642,7 +659,8 @@ class TestUsersOrderingDuringTheUpserts(EngineFaultCase):
             with (
                 self.registry.cursor() as cr,
                 mute_logger("odoo.sql_db"),
-                self.assertLogs(ENGINE_LOGGER, "WARNING") as logs,
+                # the run's warning (the engine's) and the chunk's (the upsert toolkit's)
+                self.assertLogs("odoo.addons.customer_lifecycle.models", "WARNING") as logs,
             ):
                 cr.execute(SQL("SET lock_timeout = '1s'"))  # the session's, through its commits
                 cr.commit()

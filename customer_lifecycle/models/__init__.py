@@ -4,6 +4,7 @@ from . import customer_lifecycle_lost_reason
 from . import customer_lifecycle_company_rows
 from . import customer_lifecycle_fact
 from . import customer_lifecycle_payment
+from . import customer_lifecycle_prediction
 from . import customer_consent_channel
 from . import customer_consent
 from . import customer_lifecycle_interest

@@ -1,5 +1,23 @@
-from odoo import fields, models
+import io
+import logging
+from operator import itemgetter
+
+from odoo import api, fields, models
 from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+UPSERT_CHUNK_SIZE = 5000  # customers per transaction of the nightly facts and payments upserts
+
+
+def copy_rows(cr, table, columns, rows):
+    """COPY rows (tuples in the order of columns; None is NULL) into table."""
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(r"\N" if value is None else str(value) for value in row))
+        buffer.write("\n")
+    buffer.seek(0)
+    cr._obj.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
 
 
 class CustomerLifecycleCompanyRows(models.AbstractModel):
@@ -7,12 +25,20 @@ class CustomerLifecycleCompanyRows(models.AbstractModel):
     customer and company, written only by the engine, read by company.
 
     Beside the fields, a column written_xid (xid8, not an ORM field): the transaction that last
-    wrote the row. The nightly run overwrites a row only if its read saw that transaction (see
-    the engine's _upsert)."""
+    wrote the row. The nightly run overwrites a row only if its read saw that transaction
+    (_upsert_staged).
+
+    And the toolkit that refreshes such a table from rows computed elsewhere, relying on its
+    unique key: read through the read-only cursor with its snapshot (_read_elsewhere), stage
+    into a temporary table with COPY (_stage_rows), upsert guarded by written_xid and delete
+    the rows gone (_upsert_staged), chunk by chunk in short transactions (_upsert_in_chunks).
+    The inheriting model names its columns in _staged_columns (partner_id, company_id first).
+    """
 
     _name = "customer.lifecycle.company.rows"
     _description = "Customer Lifecycle Per-Company Rows"
     _log_access = False
+    _staged_columns = ()  # the columns the toolkit stages and upserts, in the rows' order
 
     partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=False)
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
@@ -44,3 +70,145 @@ class CustomerLifecycleCompanyRows(models.AbstractModel):
             [name for name in self._fields if name not in ("id", "company_id", "display_name")],
         )
         return {row.partner_id.id: row for row in rows}
+
+    # -- The refresh toolkit ----------------------------------------------------------------------
+
+    @api.model
+    def _read_elsewhere(self, query, work_mem=None):
+        """The rows of query, read through the read-only cursor, and the snapshot they were
+        read in: a row written by a transaction that snapshot does not see is fresher than
+        them (see _upsert_staged). pg_current_snapshot() works on a hot standby too."""
+        with self.env.registry.cursor(readonly=True) as read_cr:
+            if work_mem:
+                read_cr.execute(SQL("SET LOCAL work_mem = %s", work_mem))
+            read_cr.execute(SQL("SET LOCAL jit = off"))  # compiling costs more than it saves
+            # the first statement: the transaction's snapshot (repeatable read), the query's too
+            read_cr.execute(SQL("SELECT pg_current_snapshot()::text"))
+            snapshot = read_cr.fetchone()[0]
+            read_cr.execute(query)
+            return read_cr.fetchall(), snapshot
+
+    @api.model
+    def _staging_table(self):
+        """The temporary table the rows are staged in: <table>_new."""
+        return f"{self._table}_new"
+
+    @api.model
+    def _stage_rows(self, rows):
+        """Copy rows read elsewhere (the read-only cursor) into the staging table, a temporary
+        table shaped like this one, dropped at the latest on commit."""
+        staging = self._staging_table()
+        self.env["customer.lifecycle.engine"]._create_work_table(
+            staging, SQL("LIKE %s", SQL.identifier(self._table))
+        )
+        self.env.cr.execute(SQL("ALTER TABLE %s DROP COLUMN id", SQL.identifier(staging)))
+        copy_rows(self.env.cr, staging, self._staged_columns, rows)
+
+    @api.model
+    def _upsert_staged(self, ids, snapshot=None, low=None, high=None):
+        """Move the staging table into this table, keyed by (partner_id, company_id): insert
+        new rows, update only rows whose values differ, delete the rows of the customers read
+        (ids None: all; only partner ids in [low, high), None: unbounded) that are gone from it.
+        Rows of partners deleted since the read are left out.
+        snapshot: the read's (_read_elsewhere); a row written by a transaction it does not see
+        is fresher than the read and kept as it is. Each row written is stamped written_xid."""
+        cr = self.env.cr
+        table = SQL.identifier(self._table)
+        staging = SQL.identifier(self._staging_table())
+        columns = self._staged_columns
+        values = columns[2:]
+        seen = SQL("TRUE")
+        if snapshot:
+            # (rows of the current transaction: the read shared it, as in Odoo's test mode)
+            seen = SQL(
+                """(t.written_xid IS NULL OR t.written_xid = pg_current_xact_id()
+                    OR pg_visible_in_snapshot(t.written_xid, %s::pg_snapshot))""",
+                snapshot,
+            )
+        cr.execute(
+            SQL(
+                """INSERT INTO %(table)s AS t (%(columns)s)
+                   SELECT %(columns)s FROM %(staging)s n
+                    WHERE EXISTS (SELECT 1 FROM res_partner p WHERE p.id = n.partner_id)
+                   ON CONFLICT (partner_id, company_id) DO UPDATE
+                      SET (%(values)s, written_xid) = ROW(%(excluded)s, pg_current_xact_id())
+                    WHERE ROW(%(current)s) IS DISTINCT FROM ROW(%(excluded)s) AND %(seen)s""",
+                table=table,
+                staging=staging,
+                columns=SQL(", ").join(SQL.identifier(name) for name in columns),
+                values=SQL(", ").join(SQL.identifier(name) for name in values),
+                excluded=SQL(", ").join(SQL.identifier("excluded", name) for name in values),
+                current=SQL(", ").join(SQL.identifier("t", name) for name in values),
+                seen=seen,
+            ),
+            log_exceptions=False,  # a concurrent update is retried, not an error
+        )
+        cr.execute(
+            SQL(
+                """DELETE FROM %(table)s t
+                    WHERE (%(ids)s::int[] IS NULL OR t.partner_id = ANY(%(ids)s::int[]))
+                      AND (%(low)s::int IS NULL OR t.partner_id >= %(low)s::int)
+                      AND (%(high)s::int IS NULL OR t.partner_id < %(high)s::int)
+                      AND NOT EXISTS (SELECT 1 FROM %(staging)s n
+                                       WHERE n.partner_id = t.partner_id
+                                         AND n.company_id = t.company_id)
+                      AND %(seen)s""",
+                table=table,
+                staging=staging,
+                ids=ids,
+                low=low,
+                high=high,
+                seen=seen,
+            ),
+            log_exceptions=False,
+        )
+        cr.execute(SQL("DROP TABLE %s", staging))
+        self.invalidate_model()
+
+    @api.model
+    def _upsert_in_chunks(self, rows, upsert):
+        """Stage and upsert rows read elsewhere (partner_id first) in chunks of about
+        UPSERT_CHUNK_SIZE customers, each in a READ COMMITTED transaction of its own, committed
+        and retried on Odoo's concurrency errors (the engine's _in_batch). A user's order
+        re-evaluating its customer meanwhile upserts that customer's row: in REPEATABLE READ the
+        chunk would fail on it (and the whole table in one transaction failed on every order
+        confirmed during it); in READ COMMITTED the chunk waits for that user's transaction,
+        then its upsert and delete see the row's newest version, which the written_xid guard
+        keeps (see _upsert_staged). Its row locks last one chunk. upsert(low, high) moves the
+        staged rows into this table and deletes its rows gone of partner ids in [low, high)
+        (None: unbounded); the chunks' ranges cover every id. A chunk still failing after its
+        retries is left as it was (last values; rows written since the read are fresher
+        anyway), logged, and counted. Returns the sum of upsert's results and the chunks
+        left."""
+        engine = self.env["customer.lifecycle.engine"]
+        rows.sort(key=itemgetter(0))
+        starts = [0]  # where each chunk begins in rows; a customer's rows stay together
+        while (start := starts[-1] + UPSERT_CHUNK_SIZE) < len(rows):
+            while start < len(rows) and rows[start][0] == rows[start - 1][0]:
+                start += 1  # a customer's rows in several companies
+            if start == len(rows):
+                break
+            starts.append(start)
+        ends = [*starts[1:], len(rows)]
+        total, left = 0, 0
+        # each chunk a transaction of its own from its first statement (READ COMMITTED)
+        self.env["ir.cron"]._commit_progress()
+        for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            low = rows[start][0] if index else None
+            high = rows[end][0] if end < len(rows) else None
+
+            def step(chunk=rows[start:end], low=low, high=high):
+                self._stage_rows(chunk)
+                return upsert(low, high)
+
+            done = engine._in_batch(True, step, leave=True, read_committed=True)
+            if done is None:
+                left += 1
+                _logger.warning(
+                    "Lifecycle computation: the %s rows of partner ids from %s to %s kept "
+                    "meeting concurrent updates and stay as they were until the next run.",
+                    self._table, low or "the first", high or "the last",
+                )  # fmt: skip
+            else:
+                total += done
+        return total, left

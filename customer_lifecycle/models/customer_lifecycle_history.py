@@ -169,7 +169,9 @@ class CustomerLifecycleHistory(models.Model):
         engine = self.env["customer.lifecycle.engine"]
         company = self.env["res.company"].sudo()._lifecycle_company()
         settings = company._lifecycle_settings()
-        population = engine._population(partners.commercial_partner_id.ids if partners else None)
+        population = self.env["customer.lifecycle.fact"]._population_query(
+            partners.commercial_partner_id.ids if partners else None
+        )
         engine._create_work_table(
             "clc_rebuilt",
             SQL(

@@ -1,3 +1,8 @@
+"""How customers pay (customer.lifecycle.payment) and the SQL that refreshes it, beside the
+engine's phases in the nightly run."""
+
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -109,14 +114,15 @@ SELECT COALESCE(sum(l.amount_residual), 0), min(l.date_maturity)
 class CustomerLifecyclePayment(models.Model):
     """How a customer pays one company: one row per commercial entity and company.
 
-    The engine's own narrow table, refreshed by the nightly run from posted customer invoices,
-    writing only the rows that changed. Read per company: a user who works in two companies
-    sees each one's figures, never a sum of both.
+    The engine's own narrow table, refreshed by the nightly run from posted customer invoices
+    (_refresh_payments), writing only the rows that changed. Read per company: a user who works
+    in two companies sees each one's figures, never a sum of both.
     """
 
     _name = "customer.lifecycle.payment"
     _inherit = ["customer.lifecycle.company.rows"]
     _description = "Customer Payment Behaviour"
+    _staged_columns = PAYMENT_COLUMNS
 
     paid_invoice_count = fields.Integer()
     days_to_pay = fields.Float(digits=(16, 1))
@@ -133,3 +139,44 @@ class CustomerLifecyclePayment(models.Model):
             SQL(OVERDUE_NOW, customer=customer.id, company=company.id, today=today)
         )
         return row
+
+    @api.model
+    def _refresh_payments(self, since, in_transaction):
+        """Refresh the table: every customer (since None), or those whose invoices may have
+        changed since then (PAYMENT_DIRTY). Read through the read-only cursor and upserted chunk
+        by chunk (_upsert_in_chunks), unless in_transaction. Returns how many customers were
+        read, and how many chunks of them were left."""
+        today = fields.Date.context_today(self)
+        paid_since = today - relativedelta(months=PAID_WITHIN_MONTHS)
+        cr = self.env.cr
+        ids = None
+        if since:
+            cr.execute(
+                SQL(
+                    PAYMENT_DIRTY,
+                    since=since,
+                    paid_since=paid_since,
+                    paid_since_before=since.date() - relativedelta(months=PAID_WITHIN_MONTHS),
+                )
+            )
+            ids = [row[0] for row in cr.fetchall() if row[0]]
+            if not ids:
+                return 0, 0
+        query = SQL(PAYMENT_BEHAVIOUR, ids=ids, today=today, paid_since=paid_since)
+        if in_transaction:
+            cr.execute(query)
+            rows = cr.fetchall()
+            self._stage_rows(rows)
+            self._upsert_payments(ids, None)
+            return len(rows), 0
+        rows, snapshot = self._read_elsewhere(query)
+        _count, left = self._upsert_in_chunks(
+            rows, lambda low, high: self._upsert_payments(ids, snapshot, low, high)
+        )
+        return len(rows), left
+
+    @api.model
+    def _upsert_payments(self, ids, snapshot, low=None, high=None):
+        """Move the staged payment rows into the table (_upsert_staged)."""
+        self._upsert_staged(ids, snapshot, low, high)
+        return 0

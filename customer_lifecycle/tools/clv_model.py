@@ -224,6 +224,20 @@ def probability_alive(params, frequency, recency, age):
     return 1.0 / (1.0 + _dropout_odds(params, x, t_x, T))
 
 
+def lost_age(params, threshold, frequency, recency):
+    """The age T (in the model's time unit) at which each repeat customer's probability of
+    still being active falls to threshold: probability_alive solved for T,
+    T = (alpha + t_x) * ((1 / threshold - 1) * (b + x - 1) / a)^(1 / (r + x)) - alpha.
+    NaN without repeat purchase: the model keeps such a customer active (probability 1)."""
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    x = np.asarray(frequency, dtype=float)
+    t_x = np.asarray(recency, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        odds = (1 / threshold - 1) * (b + x - 1) / a
+        age = (alpha + t_x) * odds ** (1 / (r + x)) - alpha
+    return np.where(x > 0, age, np.nan)
+
+
 def _dropout_odds(params, x, t_x, T):
     """P(dropped out) / P(active) given the history; 0 without repeat purchase."""
     r, alpha, a, b = params.r, params.alpha, params.a, params.b

@@ -235,6 +235,20 @@ def test_probability_alive_falls_with_silence_and_stays_a_probability(clv):
     assert frequent < occasional
 
 
+@pytest.mark.parametrize("threshold", [0.05, 0.2, 0.5])
+def test_lost_age_is_the_age_at_which_probability_alive_reaches_the_threshold(clv, threshold):
+    """lost_age inverts probability_alive in the age: at that age a repeat customer's
+    probability of still being active is the threshold; a customer without repeat purchase
+    has none (NaN, the model never gives them up)."""
+    params = clv.BgNbdParams(**PUBLISHED_BGNBD)
+    x = np.array([1.0, 3.0, 12.0, 40.0, 0.0])
+    t_x = np.array([2.0, 20.0, 35.5, 300.0, 0.0])
+    age = clv.lost_age(params, threshold, x, t_x)
+    assert np.isnan(age[-1])
+    alive = clv.probability_alive(params, x[:-1], t_x[:-1], age[:-1])
+    np.testing.assert_allclose(alive, threshold, rtol=0, atol=1e-9)
+
+
 # -- Recovery of known parameters -------------------------------------------------------------
 
 # Sampling error measured over 40 seeds of 20,000 simulated customers (ages 26-52 weeks, about
