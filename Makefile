@@ -35,7 +35,7 @@ wheel: venv  ## dist/odoo_addon_customer_lifecycle-<version>-py3-none-any.whl
 clean: stop  ## remove .run/ (databases of the private cluster included), dist/ and build/
 	rm -rf .run dist build *.egg-info
 
-bench:  ## time the engine on synthetic data: SIZE=S|L|SL (default SL), RUNS=3
+bench:  ## time the engine on synthetic data: SIZE=S|L|SL|XL (default SL), RUNS=3 (1 at XL)
 	@bash .ci/bench.sh
 
 loadtest:  ## CLIENTS=8 users over JSON-RPC during the weekly full run at L, beside the same load alone (LOAD_SECONDS=30)
