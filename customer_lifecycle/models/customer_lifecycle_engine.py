@@ -42,6 +42,8 @@ WORK_TABLES = (
 
 
 class CustomerLifecycleEngine(models.AbstractModel):
+    """The run: lock, phases, classification, write-back, retries (see the module docstring)."""
+
     _name = "customer.lifecycle.engine"
     _description = "Customer Lifecycle Engine"
 
@@ -178,6 +180,8 @@ class CustomerLifecycleEngine(models.AbstractModel):
         finally:
             cr.execute(SQL("SELECT pg_advisory_unlock(%s)", LOCK_KEY))
 
+    # -- Work tables: temporary, on the connection that runs -----------------------------------
+
     def _drop_work_tables(self):
         """Drop every work table of the run (WORK_TABLES) left on this connection."""
         self.env.cr.execute(
@@ -289,6 +293,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 overdue_factor=rules.HEALTH_OVERDUE_FACTOR,
                 due_factor=rules.HEALTH_DUE_FACTOR,
                 top_segment=rules.TOP_RFM_SEGMENT,
+                fan_hold=SQL("%s::varchar[]", sorted(rules.FAN_HOLD_SEGMENTS)),
                 scored=scored,
                 **settings,
             )
@@ -671,7 +676,10 @@ SELECT s.partner_id,
        CASE WHEN s.order_count > 0 THEN
             CASE WHEN s.is_lost THEN 'lost'
                  -- a detractor (last satisfaction answer 0-6) is never a Fan
-                 WHEN ((s.order_count >= 2 AND s.segment = %(top_segment)s)
+                 -- a Fan stays one while champions or loyal (lifecycle_rules.stage_for)
+                 WHEN ((s.order_count >= 2
+                        AND (s.segment = %(top_segment)s
+                             OR (s.stage_code_now = 'fan' AND s.segment = ANY(%(fan_hold)s))))
                        OR s.converted >= %(fan_referrals)s)
                       AND s.satisfaction IS DISTINCT FROM 'detractor' THEN 'fan'
                  WHEN s.order_count >= 2 THEN 'customer'

@@ -3,6 +3,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..tools import referral_code
+from .customer_lifecycle_fact import in_company_currency
 
 # Changes of an order that move its customer's lifecycle at once.
 LIFECYCLE_ORDER_FIELDS = {"state", "date_order", "partner_id", "company_id"}
@@ -35,8 +36,7 @@ products AS (
 SELECT lo.id, lo.name, lo.date_order,
        (SELECT array_agg(name ORDER BY amount DESC, first_line) FROM products),
        (SELECT count(*) FROM orders WHERE state IN ('draft', 'sent')),
-       (SELECT sum(amount_untaxed / COALESCE(NULLIF(currency_rate, 0), 1.0))
-          FROM orders WHERE state IN ('draft', 'sent'))
+       (SELECT sum(%(amount)s) FROM orders WHERE state IN ('draft', 'sent'))
   FROM (SELECT 1) one
   LEFT JOIN last_order lo ON TRUE
 """
@@ -142,6 +142,7 @@ class SaleOrder(models.Model):
                 customer=customer.id,
                 company=company.id,
                 product_name=product_name,
+                amount=in_company_currency(SQL("amount_untaxed"), SQL("currency_rate")),
             )
         )
         return row

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from ..models.customer_lifecycle_fact import cancel_rate
 from ..models.res_partner import VALUE_CLASSES
 from ..tools.lifecycle_rules import RFM_SEGMENTS
 
@@ -117,8 +118,7 @@ class CustomerLifecycleValueReport(models.Model):
                    COALESCE(f.revenue_12m, 0) AS revenue_12m,
                    COALESCE(f.margin, 0) AS margin,
                    round(f.discount::numeric, 1) AS discount_percent,
-                   round(100.0 * f.cancel_count / NULLIF(f.order_count + f.cancel_count, 0), 1)
-                       AS cancel_rate,
+                   %(cancel_rate)s AS cancel_rate,
                    COALESCE(pay.paid_invoice_count, 0) AS paid_invoice_count,
                    CASE WHEN pay.paid_invoice_count > 0 THEN pay.days_to_pay END AS days_to_pay,
                    COALESCE(pay.overdue_amount, 0) AS overdue_amount,
@@ -138,6 +138,7 @@ class CustomerLifecycleValueReport(models.Model):
             customers=customers.subselect(),
             company_id=company.id,
             currency_id=company.currency_id.id,
+            cancel_rate=cancel_rate(SQL("f.cancel_count"), SQL("f.order_count")),
             predicted=company == company._lifecycle_company(),
         )
 
