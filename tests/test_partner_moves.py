@@ -106,3 +106,20 @@ class TestNoContextKeyProtocol(LifecycleCase):
                 }
             ],
         )
+
+    def test_a_create_carries_no_forged_move_record(self):
+        """The record of a move (date, manual flag, lost reason) is a move's, at creation too:
+        a manual flag given at creation would pin the customer's stage until newer evidence."""
+        for vals in (
+            {"lifecycle_stage_manual": True},
+            {"lifecycle_stage_date": "2020-01-01 00:00:00"},
+            {"lifecycle_lost_reason_id": self.reason.id},
+        ):
+            with self.subTest(vals=vals), self.assertRaisesRegex(UserError, "stage moves only"):
+                self.Partner.with_user(self.manager).create({"name": "Forged Pin", **vals})
+        self.assertFalse(self.Partner.search([("name", "=", "Forged Pin")]))
+        created = self.Partner.with_user(self.manager).create({"name": "Plain Customer"})
+        self.assertRecordValues(
+            created,
+            [{"lifecycle_stage_id": self.stage("potential").id, "lifecycle_stage_manual": False}],
+        )

@@ -112,7 +112,7 @@ METRIC_FIELDS = (
     "lifecycle_referrals_converted",
     "lifecycle_referrals_brought",
     "lifecycle_referral_revenue",
-    # the purchase and spend models' predictions (customer.lifecycle.engine._predictions)
+    # the purchase and spend models' predictions (customer.lifecycle.prediction._predict)
     "lifecycle_probability_active",
     "lifecycle_expected_orders_12m",
     "lifecycle_predicted_revenue_12m",
@@ -1025,9 +1025,8 @@ class ResPartner(models.Model):
         # existing partners get their first stage from the computation, not a blanket one.
         potential = self.env.ref("customer_lifecycle.stage_potential", raise_if_not_found=False)
         now = fields.Datetime.now()
+        vals_list = [self._lifecycle_checked_vals(vals) for vals in vals_list]
         for vals in vals_list:
-            check_date_texts(self.env, vals, ["lifecycle_birthdate"])
-            self._lifecycle_check_no_answer_fields(vals)
             if vals.get("lifecycle_referred_by_id"):
                 vals.setdefault("lifecycle_acquisition_channel", "referral")
             if potential and not vals.get("parent_id") and not vals.get("lifecycle_stage_id"):
@@ -1055,8 +1054,8 @@ class ResPartner(models.Model):
         return result
 
     def _lifecycle_checked_vals(self, vals):
-        """The values of a write as the addon lets them through: dates sent as text checked;
-        while Odoo's merge copies the merged partners' values (MERGING), without
+        """The values of a create or a write as the addon lets them through: dates sent as
+        text checked; while Odoo's merge copies the merged partners' values (MERGING), without
         MERGE_SKIPPED_FIELDS; the record of a move and the last answer refused to all but the
         superuser."""
         check_date_texts(self.env, vals, ["lifecycle_birthdate"])
