@@ -123,3 +123,28 @@ class TestNoContextKeyProtocol(LifecycleCase):
             created,
             [{"lifecycle_stage_id": self.stage("potential").id, "lifecycle_stage_manual": False}],
         )
+
+    def test_odoos_import_names_the_trigger_and_lends_nothing(self):
+        """import_file is Odoo's own key (base_import loads rows with it): a stage imported by a
+        user is that user's manual move, named 'import' in the history, with their rights."""
+        rows = [[str(self.customer.id), str(self.stage("prospect").id)]]
+        header = [".id", "lifecycle_stage_id/.id"]
+        result = (
+            self.Partner.with_user(self.manager).with_context(import_file=True).load(header, rows)
+        )
+        self.assertEqual(result["messages"], [])
+        (move,) = self.history(self.customer)
+        self.assertEqual(
+            (move.stage_to_id, move.trigger, move.user_id),
+            (self.stage("prospect"), "import", self.manager),
+        )
+        self.assertTrue(self.customer.lifecycle_stage_manual)
+        result = (
+            self.Partner.with_user(self.salesperson)
+            .with_context(import_file=True)
+            .load(header, [[str(self.customer.id), str(self.stage("fan").id)]])
+        )
+        (refused,) = result["messages"]
+        self.assertEqual(refused["type"], "error")
+        self.assertIn("You are not allowed to modify 'Contact'", refused["message"])
+        self.assertEqual(self.customer.lifecycle_stage_id, self.stage("prospect"))
