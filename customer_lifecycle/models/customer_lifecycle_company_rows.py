@@ -1,6 +1,6 @@
 import io
+import itertools
 import logging
-from operator import itemgetter
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -8,6 +8,7 @@ from odoo.tools import SQL
 _logger = logging.getLogger(__name__)
 
 UPSERT_CHUNK_SIZE = 5000  # customers per transaction of the nightly facts and payments upserts
+READ_BATCH = 10_000  # rows fetched at a time from the read-only cursor
 
 
 def copy_rows(cr, table, columns, rows):
@@ -74,10 +75,30 @@ class CustomerLifecycleCompanyRows(models.AbstractModel):
     # -- The refresh toolkit ----------------------------------------------------------------------
 
     @api.model
+    def _read_table(self):
+        """The temporary table the rows read elsewhere are streamed into: <table>_read."""
+        return f"{self._table}_read"
+
+    @api.model
+    def _staging_table(self):
+        """The temporary table one chunk's rows are staged in: <table>_new."""
+        return f"{self._table}_new"
+
+    @api.model
     def _read_elsewhere(self, query, work_mem=None):
-        """The rows of query, read through the read-only cursor, and the snapshot they were
-        read in: a row written by a transaction that snapshot does not see is fresher than
-        them (see _upsert_staged). pg_current_snapshot() works on a hot standby too."""
+        """Stream the rows of query, read through the read-only cursor, into <table>_read, a
+        temporary table of this connection that outlives the chunks' commits (dropped by
+        _upsert_in_chunks, or with the run's work tables when it fails). READ_BATCH rows at a
+        time: the population never sits in Python (a million customers would take gigabytes).
+        Returns the snapshot of the read: a row written by a transaction it does not see is
+        fresher than the rows read (see _upsert_staged). pg_current_snapshot() works on a hot
+        standby too."""
+        cr = self.env.cr
+        read_table = SQL.identifier(self._read_table())
+        self.env["customer.lifecycle.engine"]._create_work_table(
+            self._read_table(), SQL("LIKE %s", SQL.identifier(self._table)), across_commits=True
+        )
+        cr.execute(SQL("ALTER TABLE %s DROP COLUMN id", read_table))
         with self.env.registry.cursor(readonly=True) as read_cr:
             if work_mem:
                 read_cr.execute(SQL("SET LOCAL work_mem = %s", work_mem))
@@ -85,24 +106,38 @@ class CustomerLifecycleCompanyRows(models.AbstractModel):
             # the first statement: the transaction's snapshot (repeatable read), the query's too
             read_cr.execute(SQL("SELECT pg_current_snapshot()::text"))
             snapshot = read_cr.fetchone()[0]
-            read_cr.execute(query)
-            return read_cr.fetchall(), snapshot
+            if read_cr._cnx is cr._cnx:
+                # Odoo's test mode: one connection, and closing the read-only cursor rolls back
+                # what was done since it opened, the rows copied included
+                read_cr.execute(query)
+                rows = read_cr.fetchall()
+            else:
+                rows = ()
+                # a server-side cursor in the read's transaction: READ_BATCH rows at a time
+                with read_cr._cnx.cursor(name="clc_read") as stream:
+                    stream.execute(query.code, query.params)
+                    while batch := stream.fetchmany(READ_BATCH):
+                        copy_rows(cr, self._read_table(), self._staged_columns, batch)
+        copy_rows(cr, self._read_table(), self._staged_columns, rows)
+        cr.execute(SQL("CREATE INDEX ON %s (partner_id)", read_table))
+        cr.execute(SQL("ANALYZE %s", read_table))
+        return snapshot
 
     @api.model
-    def _staging_table(self):
-        """The temporary table the rows are staged in: <table>_new."""
-        return f"{self._table}_new"
-
-    @api.model
-    def _stage_rows(self, rows):
-        """Copy rows read elsewhere (the read-only cursor) into the staging table, a temporary
-        table shaped like this one, dropped at the latest on commit."""
-        staging = self._staging_table()
+    def _stage_rows(self, low=None, high=None):
+        """Stage the rows read (<table>_read) of partner ids in [low, high) (None: unbounded)
+        in the staging table, dropped at the latest on commit."""
         self.env["customer.lifecycle.engine"]._create_work_table(
-            staging, SQL("LIKE %s", SQL.identifier(self._table))
+            self._staging_table(),
+            query=SQL(
+                """SELECT * FROM %(read)s
+                    WHERE (%(low)s::int IS NULL OR partner_id >= %(low)s::int)
+                      AND (%(high)s::int IS NULL OR partner_id < %(high)s::int)""",
+                read=SQL.identifier(self._read_table()),
+                low=low,
+                high=high,
+            ),
         )
-        self.env.cr.execute(SQL("ALTER TABLE %s DROP COLUMN id", SQL.identifier(staging)))
-        copy_rows(self.env.cr, staging, self._staged_columns, rows)
 
     @api.model
     def _upsert_staged(self, ids, snapshot=None, low=None, high=None):
@@ -166,8 +201,8 @@ class CustomerLifecycleCompanyRows(models.AbstractModel):
         self.invalidate_model()
 
     @api.model
-    def _upsert_in_chunks(self, rows, upsert):
-        """Stage and upsert rows read elsewhere (partner_id first) in chunks of about
+    def _upsert_in_chunks(self, upsert):
+        """Stage and upsert the rows read elsewhere (_read_elsewhere) in chunks of
         UPSERT_CHUNK_SIZE customers, each in a READ COMMITTED transaction of its own, committed
         and retried on Odoo's concurrency errors (the engine's _in_batch). A user's order
         re-evaluating its customer meanwhile upserts that customer's row: in REPEATABLE READ the
@@ -178,27 +213,34 @@ class CustomerLifecycleCompanyRows(models.AbstractModel):
         staged rows into this table and deletes its rows gone of partner ids in [low, high)
         (None: unbounded); the chunks' ranges cover every id. A chunk still failing after its
         retries is left as it was (last values; rows written since the read are fresher
-        anyway), logged, and counted. Returns the sum of upsert's results and the chunks
-        left."""
+        anyway), logged, and counted. Returns the rows read, the sum of upsert's results and
+        the chunks left."""
         engine = self.env["customer.lifecycle.engine"]
-        rows.sort(key=itemgetter(0))
-        starts = [0]  # where each chunk begins in rows; a customer's rows stay together
-        while (start := starts[-1] + UPSERT_CHUNK_SIZE) < len(rows):
-            while start < len(rows) and rows[start][0] == rows[start - 1][0]:
-                start += 1  # a customer's rows in several companies
-            if start == len(rows):
-                break
-            starts.append(start)
-        ends = [*starts[1:], len(rows)]
+        cr = self.env.cr
+        read_table = SQL.identifier(self._read_table())
+        cr.execute(SQL("SELECT count(*) FROM %s", read_table))
+        rows = cr.fetchone()[0]
+        # where each chunk begins: every UPSERT_CHUNK_SIZE-th customer (a customer's rows in
+        # several companies stay together)
+        cr.execute(
+            SQL(
+                """SELECT partner_id
+                     FROM (SELECT partner_id, row_number() OVER (ORDER BY partner_id) AS n
+                             FROM (SELECT DISTINCT partner_id FROM %s) customers) numbered
+                    WHERE n > 1 AND mod(n - 1, %s) = 0
+                 ORDER BY partner_id""",
+                read_table,
+                UPSERT_CHUNK_SIZE,
+            )
+        )
+        bounds = [None, *(row[0] for row in cr.fetchall()), None]
         total, left = 0, 0
         # each chunk a transaction of its own from its first statement (READ COMMITTED)
         self.env["ir.cron"]._commit_progress()
-        for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
-            low = rows[start][0] if index else None
-            high = rows[end][0] if end < len(rows) else None
+        for low, high in itertools.pairwise(bounds):
 
-            def step(chunk=rows[start:end], low=low, high=high):
-                self._stage_rows(chunk)
+            def step(low=low, high=high):
+                self._stage_rows(low, high)
                 return upsert(low, high)
 
             done = engine._in_batch(True, step, leave=True, read_committed=True)
@@ -211,4 +253,5 @@ class CustomerLifecycleCompanyRows(models.AbstractModel):
                 )  # fmt: skip
             else:
                 total += done
-        return total, left
+        cr.execute(SQL("DROP TABLE %s", read_table))  # committed with the run's next batch
+        return rows, total, left

@@ -26,7 +26,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from ..tools import lifecycle_rules as rules
-from .customer_lifecycle_fact import DIRTY_MARGIN
+from .customer_lifecycle_fact import DIRTY_MARGIN, cancel_rate
 from .res_partner import METRIC_FIELDS, SCORE_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -37,7 +37,9 @@ RETRIES = 3  # attempts for a batch that meets a concurrent update
 FULL_RUN_EVERY = timedelta(days=7)  # safety net: cancellations, merges, rate fixes, deletions
 # The run's temporary tables, all on the connection that runs it.
 WORK_TABLES = (
-    "customer_lifecycle_fact_new", "customer_lifecycle_payment_new", "clc_prediction", "clc_target",
+    "customer_lifecycle_fact_read", "customer_lifecycle_fact_new",
+    "customer_lifecycle_payment_read", "customer_lifecycle_payment_new",
+    "clc_prediction", "clc_target",
 )  # fmt: skip
 
 
@@ -294,6 +296,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 due_factor=rules.HEALTH_DUE_FACTOR,
                 top_segment=rules.TOP_RFM_SEGMENT,
                 fan_hold=SQL("%s::varchar[]", sorted(rules.FAN_HOLD_SEGMENTS)),
+                cancel_rate=cancel_rate(SQL("s.cancel_count"), SQL("s.order_count")),
                 scored=scored,
                 **settings,
             )
@@ -662,8 +665,7 @@ SELECT s.partner_id,
        COALESCE(s.margin, 0) AS lifecycle_margin,
        round((100.0 * s.margin / NULLIF(s.revenue, 0))::numeric, 1) AS lifecycle_margin_percent,
        round(s.discount::numeric, 1) AS lifecycle_discount_percent,
-       round(100.0 * s.cancel_count / NULLIF(s.order_count + s.cancel_count, 0), 1)
-           AS lifecycle_cancel_rate,
+       %(cancel_rate)s AS lifecycle_cancel_rate,
        s.converted AS lifecycle_referrals_converted,
        s.brought AS lifecycle_referrals_brought,
        s.referral_revenue AS lifecycle_referral_revenue,

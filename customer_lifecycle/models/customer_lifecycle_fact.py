@@ -304,9 +304,9 @@ class CustomerLifecycleFact(models.Model):
         were left."""
         if ids == []:
             return 0, 0
-        rows, snapshot = self._read_elsewhere(self._aggregate_query(ids), work_mem="64MB")
-        count, left = self._upsert_in_chunks(
-            rows, lambda low, high: self._upsert_facts(ids, snapshot, low, high)
+        snapshot = self._read_elsewhere(self._aggregate_query(ids), work_mem="64MB")
+        _rows, count, left = self._upsert_in_chunks(
+            lambda low, high: self._upsert_facts(ids, snapshot, low, high)
         )
         if ids is None:
             self.env["customer.lifecycle.engine"]._in_batch(True, self._analyze_facts)

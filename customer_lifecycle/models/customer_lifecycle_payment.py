@@ -164,16 +164,17 @@ class CustomerLifecyclePayment(models.Model):
                 return 0, 0
         query = SQL(PAYMENT_BEHAVIOUR, ids=ids, today=today, paid_since=paid_since)
         if in_transaction:
-            cr.execute(query)
-            rows = cr.fetchall()
-            self._stage_rows(rows)
+            self.env["customer.lifecycle.engine"]._create_work_table(
+                self._staging_table(), query=query
+            )
+            rows = cr.rowcount
             self._upsert_payments(ids, None)
-            return len(rows), 0
-        rows, snapshot = self._read_elsewhere(query)
-        _count, left = self._upsert_in_chunks(
-            rows, lambda low, high: self._upsert_payments(ids, snapshot, low, high)
+            return rows, 0
+        snapshot = self._read_elsewhere(query)
+        rows, _count, left = self._upsert_in_chunks(
+            lambda low, high: self._upsert_payments(ids, snapshot, low, high)
         )
-        return len(rows), left
+        return rows, left
 
     @api.model
     def _upsert_payments(self, ids, snapshot, low=None, high=None):
