@@ -262,8 +262,8 @@ class TestDeadlocks(EngineFaultCase):
         Engine = type(self.env["customer.lifecycle.engine"])
         write_metrics = Engine._write_metrics
 
-        def write_then_lock_other(engine, partner_ids, full):
-            count = write_metrics(engine, partner_ids, full)
+        def write_then_lock_other(engine, partner_ids, *args):
+            count = write_metrics(engine, partner_ids, *args)
             attempts.append(list(partner_ids))
             if len(attempts) == 1:  # the batch holds its customers: now it wants another row
                 engine.env.cr.execute(
@@ -387,7 +387,9 @@ class TestPartnersGoneUnderTheRun(EngineFaultCase):
             self.on_another_connection(change)
             return True
 
-        with self.hook("_stage_moves", after=remove), mute_logger(ENGINE_LOGGER):
+        # after the customers to write were listed: a first stage is written with the metrics
+        # (or, metrics unchanged, with the stage moves), a move with the stage moves
+        with self.hook("_changed_partner_ids", after=remove), mute_logger(ENGINE_LOGGER):
             result = self.run_engine()
         self.assertTrue(result)
         self.assertEqual(result["stages"], 2, "the two customers still there moved")

@@ -95,10 +95,7 @@ class CustomerLifecycleCompanyRows(models.AbstractModel):
         standby too."""
         cr = self.env.cr
         read_table = SQL.identifier(self._read_table())
-        self.env["customer.lifecycle.engine"]._create_work_table(
-            self._read_table(), SQL("LIKE %s", SQL.identifier(self._table)), across_commits=True
-        )
-        cr.execute(SQL("ALTER TABLE %s DROP COLUMN id", read_table))
+        self._create_rows_table(self._read_table(), across_commits=True)
         with self.env.registry.cursor(readonly=True) as read_cr:
             if work_mem:
                 read_cr.execute(SQL("SET LOCAL work_mem = %s", work_mem))
@@ -122,6 +119,14 @@ class CustomerLifecycleCompanyRows(models.AbstractModel):
         cr.execute(SQL("CREATE INDEX ON %s (partner_id)", read_table))
         cr.execute(SQL("ANALYZE %s", read_table))
         return snapshot
+
+    @api.model
+    def _create_rows_table(self, name, across_commits=False):
+        """A temporary table of this table's columns but id, for rows computed elsewhere."""
+        self.env["customer.lifecycle.engine"]._create_work_table(
+            name, SQL("LIKE %s", SQL.identifier(self._table)), across_commits=across_commits
+        )
+        self.env.cr.execute(SQL("ALTER TABLE %s DROP COLUMN id", SQL.identifier(name)))
 
     @api.model
     def _stage_rows(self, low=None, high=None):

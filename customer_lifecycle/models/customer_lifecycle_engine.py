@@ -317,10 +317,13 @@ class CustomerLifecycleEngine(models.AbstractModel):
         try:
             if commit:  # the target table must outlive a batch that is rolled back and retried
                 self.env["ir.cron"]._commit_progress(0)
-            written = 0
-            for batch in self._batches(self._changed_partner_ids(full)):
-                written += self._in_batch(commit, lambda b=batch: self._write_metrics(b, full))
-            stages = 0
+            written, first_stages = 0, {}
+            for index, batch in enumerate(self._batches(self._changed_partner_ids(full))):
+                written += self._in_batch(
+                    commit,
+                    lambda b=batch, i=index: self._write_metrics(b, full, trigger, first_stages, i),
+                )
+            stages = sum(first_stages.values())
             moving = [partner_id for partner_id, _old, _new in self._stage_moves()]
             for batch in self._batches(moving):
                 stages += self._in_batch(commit, lambda b=batch: self._write_stages(b, trigger))
@@ -394,10 +397,13 @@ class CustomerLifecycleEngine(models.AbstractModel):
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
-    def _write_metrics(self, partner_ids, full):
+    def _write_metrics(self, partner_ids, full, trigger, first_stages, batch_index):
         """Metrics (and, in a nightly run, scores) of these customers and their contacts
         (customer_rows), skipping the customers re-evaluated since their classification
-        (_still_as_classified)."""
+        (_still_as_classified). A customer without a stage yet gets its first one in the same
+        statement, with its history row (as _write_first_stages): at install every customer
+        is written once, not twice. first_stages[batch_index] is set to how many (a retried
+        batch sets it again). Returns the rows written."""
         names = [*METRIC_FIELDS, *(SCORE_FIELDS if full else ())]
         targets = SQL(", ").join(SQL.identifier("t", name) for name in names)
         current = SQL(", ").join(SQL.identifier("p", name) for name in names)
@@ -414,24 +420,48 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 assignments,
                 fields.Date.context_today(self),
             )
+        now = fields.Datetime.now()
         self.env.cr.execute(
             SQL(
-                """UPDATE res_partner p SET %(assignments)s
+                """WITH first_stage AS (
+                       SELECT t.partner_id, s.id AS stage_id
+                         FROM clc_target t
+                         JOIN customer_lifecycle_stage s ON s.code = t.stage_code
+                         JOIN res_partner c ON c.id = t.partner_id
+                        WHERE t.partner_id = ANY(%(ids)s) AND c.lifecycle_stage_id IS NULL
+                          AND %(still)s
+                   ), history AS (%(history)s)
+                   UPDATE res_partner p
+                      SET %(assignments)s,
+                          lifecycle_stage_id = COALESCE(f.stage_id, p.lifecycle_stage_id),
+                          lifecycle_stage_date = CASE WHEN f.stage_id IS NULL
+                                                      THEN p.lifecycle_stage_date
+                                                      ELSE %(now)s END,
+                          lifecycle_stage_manual = CASE WHEN f.stage_id IS NULL
+                                                        THEN p.lifecycle_stage_manual
+                                                        ELSE FALSE END
                      FROM clc_target t
+                LEFT JOIN first_stage f ON f.partner_id = t.partner_id
                     WHERE %(customer_rows)s
                       AND t.partner_id = ANY(%(ids)s)
-                      AND ROW(%(current)s) IS DISTINCT FROM ROW(%(targets)s)
-                      AND %(still)s""",
+                      AND (ROW(%(current)s) IS DISTINCT FROM ROW(%(targets)s)
+                           OR f.stage_id IS NOT NULL)
+                      AND %(still)s
+                RETURNING f.stage_id IS NOT NULL AND p.id = t.partner_id""",
                 assignments=assignments,
+                history=self._first_stage_history(SQL("first_stage"), trigger, now),
                 customer_rows=customer_rows(SQL("p"), SQL("t.partner_id")),
                 ids=partner_ids,
                 current=current,
                 targets=targets,
+                now=now,
                 still=self._still_as_classified(),
             ),
             log_exceptions=False,  # a concurrent update is retried, not an error
         )
-        return self.env.cr.rowcount
+        returned = self.env.cr.fetchall()
+        first_stages[batch_index] = sum(1 for (first,) in returned if first)
+        return len(returned)
 
     def _still_as_classified(self):
         """SQL on clc_target t: the customer is still one (not deleted, archived or merged
@@ -505,21 +535,29 @@ class CustomerLifecycleEngine(models.AbstractModel):
             log_exceptions=False,
         )
         cr.execute(
-            SQL(
-                """INSERT INTO customer_lifecycle_history
-                       (partner_id, stage_to_id, date, trigger, user_id, won_back,
-                        create_uid, create_date, write_uid, write_date)
-                   SELECT v.partner_id, v.stage, %(now)s, %(trigger)s, %(uid)s, FALSE,
-                          %(uid)s, %(now)s, %(uid)s, %(now)s
-                     FROM (VALUES %(values)s) AS v(partner_id, stage)""",
-                now=now,
-                trigger=trigger,
-                uid=self.env.uid,
-                values=values,
+            self._first_stage_history(
+                SQL("(SELECT * FROM (VALUES %s) AS v(partner_id, stage_id))", values),
+                trigger,
+                now,
             ),
             log_exceptions=False,  # a customer deleted meanwhile: retried, then left out
         )
         return len(moves)
+
+    def _first_stage_history(self, moves, trigger, now):
+        """SQL: the history rows of first stages, from moves (rows of partner_id, stage_id)."""
+        return SQL(
+            """INSERT INTO customer_lifecycle_history
+                   (partner_id, stage_to_id, date, trigger, user_id, won_back,
+                    create_uid, create_date, write_uid, write_date)
+               SELECT m.partner_id, m.stage_id, %(now)s, %(trigger)s, %(uid)s, FALSE,
+                      %(uid)s, %(now)s, %(uid)s, %(now)s
+                 FROM %(moves)s m""",
+            moves=moves,
+            now=now,
+            trigger=trigger,
+            uid=self.env.uid,
+        )
 
     def _write_stage_changes(self, moves, trigger):
         """Real moves go through the ORM: tracking, history, playbook, automation rules."""

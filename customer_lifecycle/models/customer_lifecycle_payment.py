@@ -164,8 +164,15 @@ class CustomerLifecyclePayment(models.Model):
                 return 0, 0
         query = SQL(PAYMENT_BEHAVIOUR, ids=ids, today=today, paid_since=paid_since)
         if in_transaction:
-            self.env["customer.lifecycle.engine"]._create_work_table(
-                self._staging_table(), query=query
+            staging = self._staging_table()
+            self._create_rows_table(staging)
+            cr.execute(
+                SQL(
+                    "INSERT INTO %s (%s) %s",
+                    SQL.identifier(staging),
+                    SQL(", ").join(SQL.identifier(name) for name in self._staged_columns),
+                    query,
+                )
             )
             rows = cr.rowcount
             self._upsert_payments(ids, None)
