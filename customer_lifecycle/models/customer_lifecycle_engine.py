@@ -658,8 +658,11 @@ base AS (
                 THEN date_part('epoch', f.last_order - f.first_order) / 86400
                      / (f.order_count - 1) END AS mean_gap,
            %(today)s::date - f.last_order::date AS days_since,
-           pr.predicted_probability, pr.predicted_orders, pr.predicted_revenue,
-           f.first_order::date + ceil(pr.lost_age)::int AS lost_on, f.written_xid
+           -- NaN: not predicted (customer.lifecycle.prediction._copy_predictions)
+           NULLIF(pr.predicted_probability, 'NaN') AS predicted_probability,
+           NULLIF(pr.predicted_orders, 'NaN') AS predicted_orders,
+           NULLIF(pr.predicted_revenue, 'NaN') AS predicted_revenue,
+           f.first_order::date + ceil(NULLIF(pr.lost_age, 'NaN'))::int AS lost_on, f.written_xid
       FROM population p
  LEFT JOIN customer_lifecycle_fact f ON f.partner_id = p.id AND f.company_id = %(company_id)s
  LEFT JOIN clc_prediction pr ON pr.partner_id = p.id

@@ -3,6 +3,7 @@ buying, expected orders and revenue over the next 12 months, from the purchase (
 spend (Gamma-Gamma) models of tools/clv_model.py fitted on the lifecycle company's order facts.
 They live for one run in the temporary table clc_prediction, which the classification reads."""
 
+import io
 import logging
 
 import numpy as np
@@ -11,7 +12,6 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools import clv_model
-from .customer_lifecycle_company_rows import copy_rows
 
 _logger = logging.getLogger(__name__)
 
@@ -81,17 +81,29 @@ class CustomerLifecyclePrediction(models.AbstractModel):
             lost_age = clv_model.lost_age(
                 purchases, company.lifecycle_lost_probability / 100, x, t_x
             )
-        columns = np.column_stack([partner_ids, probability, orders, revenue, lost_age])
-        copy_rows(
-            cr,
-            "clc_prediction",
-            ("partner_id", "predicted_probability", "predicted_orders", "predicted_revenue",
-             "lost_age"),
-            (
-                (int(row[0]), *(float(value) if np.isfinite(value) else None for value in row[1:]))
-                for row in columns
-            ),
-        )  # fmt: skip
+        self._copy_predictions(partner_ids, probability, orders, revenue, lost_age)
+
+    @api.model
+    def _copy_predictions(self, partner_ids, *values):
+        """COPY the predictions into clc_prediction in PostgreSQL's binary format, built by
+        numpy in one go: formatting 100,000 rows of floats as text took a second in Python.
+        Every row has the same width, so a value that is not finite is sent as NaN (not as
+        NULL, which would change the row's width); the classification reads NaN as NULL."""
+        fields_ = [("count", ">i2"), ("id_size", ">i4"), ("id", ">i4")]
+        for index in range(len(values)):
+            fields_ += [(f"size_{index}", ">i4"), (f"value_{index}", ">f8")]
+        rows = np.zeros(len(partner_ids), dtype=np.dtype(fields_))
+        rows["count"], rows["id_size"], rows["id"] = 1 + len(values), 4, partner_ids
+        for index, value in enumerate(values):
+            rows[f"size_{index}"] = 8
+            rows[f"value_{index}"] = np.where(np.isfinite(value), value, np.nan)
+        # the signature, no flags, no header extension; the rows; the end of the data
+        data = b"PGCOPY\n\xff\r\n\x00" + bytes(8) + rows.tobytes() + b"\xff\xff"
+        self.env.cr._obj.copy_expert(
+            "COPY clc_prediction (partner_id, predicted_probability, predicted_orders, "
+            "predicted_revenue, lost_age) FROM STDIN WITH (FORMAT binary)",
+            io.BytesIO(data),
+        )
 
     @api.model
     def _fit_models(self, company, x, t_x, age, mean_value):
@@ -120,8 +132,15 @@ class CustomerLifecyclePrediction(models.AbstractModel):
                 have_months=int(months),
             )
         else:
-            purchases = clv_model.fit_bgnbd(x, t_x, age)
-            spend = clv_model.fit_gamma_gamma(x, np.nan_to_num(mean_value))
+            # from last week's optimum: the same maximum, found in half the time at L
+            purchases = clv_model.fit_bgnbd(
+                x, t_x, age, start=previous and clv_model.BgNbdParams(**previous["purchases"])
+            )
+            spend = clv_model.fit_gamma_gamma(
+                x,
+                np.nan_to_num(mean_value),
+                start=previous and clv_model.GammaGammaParams(**previous["spend"]),
+            )
             if purchases.converged and spend.converged:
                 params = {
                     "purchases": {
