@@ -49,6 +49,8 @@ orders AS (
       JOIN res_partner c ON c.id = o.partner_id
      WHERE (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
 ),
+-- one sort of the orders by customer and date: the totals and the median gap between two
+-- confirmed orders (lag within the confirmed ones) in the same pass
 totals AS MATERIALIZED (
     SELECT partner_id, company_id,
            count(*) FILTER (WHERE state = 'sale') AS order_count,
@@ -62,19 +64,14 @@ totals AS MATERIALIZED (
            count(*) FILTER (WHERE state = 'sale' AND date_order >= %(window_start)s)
                AS window_orders,
            sum(amount) FILTER (WHERE state = 'sale' AND date_order >= %(window_start)s)
-               AS window_revenue
-      FROM orders
-  GROUP BY partner_id, company_id
-),
-gaps AS MATERIALIZED (
-    SELECT partner_id, company_id,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap
-      FROM (SELECT partner_id, company_id,
+               AS window_revenue,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) FILTER (WHERE state = 'sale')
+               AS median_gap
+      FROM (SELECT o.*,
                    EXTRACT(EPOCH FROM date_order - lag(date_order) OVER (
-                       PARTITION BY partner_id, company_id ORDER BY date_order)) / 86400.0 AS gap
-              FROM orders
-             WHERE state = 'sale') g
-     WHERE gap IS NOT NULL
+                       PARTITION BY partner_id, company_id, state = 'sale'
+                       ORDER BY date_order)) / 86400.0 AS gap
+              FROM orders o) o
   GROUP BY partner_id, company_id
 ),
 discounts AS MATERIALIZED (
@@ -126,7 +123,7 @@ SELECT k.partner_id, k.company_id,
        round(COALESCE(t.margin, 0)::numeric, 2) AS margin,
        COALESCE(t.window_orders, 0) AS window_orders,
        round(COALESCE(t.window_revenue, 0)::numeric, 2) AS window_revenue,
-       round(g.median_gap::numeric, 4) AS median_gap,
+       round(t.median_gap::numeric, 4) AS median_gap,
        round(d.discount::numeric, 4) AS discount,
        CASE WHEN k.company_id = %(company_id)s THEN COALESCE(r.converted, 0) ELSE 0 END
            AS converted,
@@ -137,7 +134,6 @@ SELECT k.partner_id, k.company_id,
        i.partner_id IS NOT NULL AS interacted
   FROM keys k
  LEFT JOIN totals t ON t.partner_id = k.partner_id AND t.company_id = k.company_id
- LEFT JOIN gaps g ON g.partner_id = k.partner_id AND g.company_id = k.company_id
  LEFT JOIN discounts d ON d.partner_id = k.partner_id AND d.company_id = k.company_id
  LEFT JOIN referrals r ON r.partner_id = k.partner_id
  LEFT JOIN interactions i ON i.partner_id = k.partner_id
