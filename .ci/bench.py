@@ -191,6 +191,8 @@ def timed(function, runs, before=None):
         started = time.perf_counter()
         function()
         seconds.append(time.perf_counter() - started)
+        # as it goes: an XL run is long
+        print(f"  {function.__name__}: {seconds[-1]:.3f} s", file=sys.stderr, flush=True)
     return seconds
 
 
