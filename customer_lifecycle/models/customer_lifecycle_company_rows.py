@@ -30,9 +30,10 @@ class CustomerLifecycleCompanyRows(models.AbstractModel):
     (_upsert_staged).
 
     And the toolkit that refreshes such a table from rows computed elsewhere, relying on its
-    unique key: read through the read-only cursor with its snapshot (_read_elsewhere), stage
-    into a temporary table with COPY (_stage_rows), upsert guarded by written_xid and delete
-    the rows gone (_upsert_staged), chunk by chunk in short transactions (_upsert_in_chunks).
+    unique key: read through the read-only cursor with its snapshot and streamed with COPY into
+    a temporary table of the run (_read_elsewhere), staged chunk by chunk (_stage_rows),
+    upserted guarded by written_xid with the rows gone deleted (_upsert_staged), each chunk a
+    short transaction of its own (_upsert_in_chunks).
     The inheriting model names its columns in _staged_columns (partner_id, company_id first).
     """
 
