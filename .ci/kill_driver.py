@@ -55,15 +55,19 @@ def registry(config, database):
 def seed(config, database):
     """30 customers, committed: 10 buyers who ordered again (a stage change through the ORM),
     15 new customers (a first stage in SQL), 5 moved by hand whose new order confirms the move
-    (the manual flag cleared). The new orders are saved as an import saves them (lifecycle_defer):
-    only the nightly run evaluates them. Six of them have posted invoices (how they pay)."""
+    (the manual flag cleared). The new orders are saved as an import saves them (deferred
+    re-evaluation): only the nightly run evaluates them. Six of them have posted invoices (how
+    they pay)."""
     with registry(config, database).cursor() as cr:
+        from odoo.addons.customer_lifecycle.models.customer_lifecycle_engine import (  # noqa: PLC0415
+            deferred_reevaluation,
+        )
+
         env = api.Environment(cr, SUPERUSER_ID, {})
-        deferred = env(context={"lifecycle_defer": True})
         product = env["product.product"].create({"name": "Kill Test Beans"})
         stage = env["customer.lifecycle.stage"].search([("code", "=", "customer")])
 
-        def order(env, partner, price):
+        def order(partner, price):
             sale = env["sale.order"].create(
                 {
                     "partner_id": partner.id,
@@ -74,16 +78,17 @@ def seed(config, database):
 
         Partner = env["res.partner"]
         again = Partner.create([{"name": f"Kill Again {i:02d}"} for i in range(10)])
-        fresh = deferred["res.partner"].create([{"name": f"Kill New {i:02d}"} for i in range(15)])
+        fresh = Partner.create([{"name": f"Kill New {i:02d}"} for i in range(15)])
         manual = Partner.create([{"name": f"Kill Manual {i:02d}"} for i in range(5)])
         for i, partner in enumerate(again | manual):
-            order(env, partner, 40 + i)  # re-evaluated at once: a buyer
+            order(partner, 40 + i)  # re-evaluated at once: a buyer
         manual.write({"lifecycle_stage_id": stage.id})  # by hand, ahead of the evidence
-        for i, partner in enumerate(again | manual):
-            order(deferred, partner, 60 + i)
-        for i, partner in enumerate(fresh):
-            for k in range(1 + i % 3):
-                order(deferred, partner, 20 + i + k)
+        with deferred_reevaluation():
+            for i, partner in enumerate(again | manual):
+                order(partner, 60 + i)
+            for i, partner in enumerate(fresh):
+                for k in range(1 + i % 3):
+                    order(partner, 20 + i + k)
         # the new customers arrived as an SQL import does: without a stage yet
         cr.execute(
             SQL("UPDATE res_partner SET lifecycle_stage_id = NULL WHERE id = ANY(%s)", fresh.ids)

@@ -9,7 +9,10 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from odoo.addons.customer_lifecycle.models.customer_lifecycle_engine import LOCK_KEY
+from odoo.addons.customer_lifecycle.models.customer_lifecycle_engine import (
+    LOCK_KEY,
+    deferred_reevaluation,
+)
 from odoo.addons.customer_lifecycle.tools import lifecycle_rules as rules
 
 from .common import LifecycleCase
@@ -363,18 +366,12 @@ class TestLifecycleNightlyRun(LifecycleCase):
             SQL("UPDATE sale_order SET write_date = write_date - interval '2 days'")
         )
         # An import: the order is written without the immediate re-evaluation.
-        with freeze_time(today):
-            order = (
-                self.env["sale.order"]
-                .with_context(lifecycle_defer=True)
-                .create(
-                    {
-                        "partner_id": contact.id,
-                        "order_line": [
-                            Command.create({"product_id": self.product.id, "tax_ids": []})
-                        ],
-                    }
-                )
+        with freeze_time(today), deferred_reevaluation():
+            order = self.env["sale.order"].create(
+                {
+                    "partner_id": contact.id,
+                    "order_line": [Command.create({"product_id": self.product.id, "tax_ids": []})],
+                }
             )
             order.action_confirm()
         self.assertEqual(buyer.lifecycle_order_count, 1, "not re-evaluated yet")

@@ -10,7 +10,7 @@ The committed data is removed afterwards.
 
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from unittest.mock import patch
 
 from psycopg2 import errors
@@ -21,6 +21,7 @@ from odoo.tools import SQL, mute_logger
 
 from odoo.addons.customer_lifecycle.models import customer_lifecycle_company_rows as rows_module
 from odoo.addons.customer_lifecycle.models import customer_lifecycle_engine as engine_module
+from odoo.addons.customer_lifecycle.models.customer_lifecycle_engine import deferred_reevaluation
 
 ENGINE_LOGGER = "odoo.addons.customer_lifecycle.models.customer_lifecycle_engine"
 PHONE = "+39 333 000 2222"
@@ -53,9 +54,9 @@ class EngineFaultCase(TransactionCase):
     @contextmanager
     def committed(self, defer=True):
         """An environment on a connection of its own, committed on exit. defer: the customers'
-        immediate re-evaluation is left to the nightly run."""
-        with self.registry.cursor() as cr:
-            yield api.Environment(cr, SUPERUSER_ID, {"lifecycle_defer": True} if defer else {})
+        immediate re-evaluation is left to the nightly run (in this thread)."""
+        with self.registry.cursor() as cr, deferred_reevaluation() if defer else nullcontext():
+            yield api.Environment(cr, SUPERUSER_ID, {})
 
     def customer(self, env, name, orders=0, quotations=0):
         """A committed customer with confirmed orders and quotations; returns (id, order ids)."""
@@ -283,7 +284,8 @@ class TestDeadlocks(EngineFaultCase):
         try:
             # the user's side is never the one PostgreSQL picks to abort
             user_cr.execute(SQL("SET LOCAL deadlock_timeout = '60s'"))
-            user_env = api.Environment(user_cr, SUPERUSER_ID, {"lifecycle_defer": True})
+            # a user's save of a phone number, which re-evaluates nobody
+            user_env = api.Environment(user_cr, SUPERUSER_ID, {})
             user_env["res.partner"].browse(other).write({"phone": PHONE})
             user_env.flush_all()  # the user holds `other`
             with patch.object(Engine, "_write_metrics", write_then_lock_other):

@@ -12,6 +12,7 @@ from odoo.tools import SQL
 
 from odoo.addons.customer_lifecycle.demo.customer_demo import SEED
 from odoo.addons.customer_lifecycle.hooks import post_init_hook
+from odoo.addons.customer_lifecycle.models.customer_lifecycle_engine import deferred_reevaluation
 
 from .common import LifecycleCase
 
@@ -63,38 +64,37 @@ class TestHistoryReconstruction(LifecycleCase):
     def setUp(self):
         super().setUp()
         # A database with years of orders, loaded before the addon (no stage, no history).
-        self.env = self.env(context=dict(self.env.context, lifecycle_defer=True))
-        with freeze_time("2022-12-01"):  # (the creation date is set below)
-            names = ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot"]
-            partners = self.env["res.partner"].create([{"name": name} for name in names])
-            self.alpha, self.bravo, self.charlie, self.delta, self.echo, self.foxtrot = partners
-            self.r1, self.r2 = self.env["res.partner"].create(
-                [
-                    {"name": "Referred One", "lifecycle_referred_by_id": self.bravo.id},
-                    {"name": "Referred Two", "lifecycle_referred_by_id": self.bravo.id},
-                ]
-            )
-        self.customers = (
-            self.alpha | self.bravo | self.charlie | self.delta | self.echo | self.foxtrot
-        ) | (self.r1 | self.r2)
-        # repeat, lost after a long gap (threshold 2 x its own mean 20 = 40 days), won back
-        for day in ("2023-01-01", "2023-01-21", "2023-02-10", "2023-06-03"):
-            self.order(self.alpha, day)
-        self.order(self.alpha, "2023-04-01", company_id=self.company_b.id)  # not counted
-        # bought once, then its second referral bought (fan), then ordered again
-        self.order(self.bravo, "2023-02-01")
-        self.order(self.r1, "2023-03-01")
-        self.order(self.r2, "2023-04-15")
-        self.order(self.bravo, "2023-05-20")
-        # asked for a quotation first
-        self.order(self.charlie, "2023-01-10", state="draft")
-        self.order(self.charlie, "2023-02-01")
-        # bought once, long ago: lost on the 159th day
-        self.order(self.delta, "2022-12-10")
-        self.order(self.echo, "2023-03-01")
-        # orders of another company only
-        self.order(self.foxtrot, "2023-03-01", company_id=self.company_b.id)
-        self.env = self.env(context=dict(self.env.context, lifecycle_defer=False))
+        with deferred_reevaluation():
+            with freeze_time("2022-12-01"):  # (the creation date is set below)
+                names = ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot"]
+                partners = self.env["res.partner"].create([{"name": name} for name in names])
+                self.alpha, self.bravo, self.charlie, self.delta, self.echo, self.foxtrot = partners
+                self.r1, self.r2 = self.env["res.partner"].create(
+                    [
+                        {"name": "Referred One", "lifecycle_referred_by_id": self.bravo.id},
+                        {"name": "Referred Two", "lifecycle_referred_by_id": self.bravo.id},
+                    ]
+                )
+            self.customers = (
+                self.alpha | self.bravo | self.charlie | self.delta | self.echo | self.foxtrot
+            ) | (self.r1 | self.r2)
+            # repeat, lost after a long gap (threshold 2 x its own mean 20 = 40 days), won back
+            for day in ("2023-01-01", "2023-01-21", "2023-02-10", "2023-06-03"):
+                self.order(self.alpha, day)
+            self.order(self.alpha, "2023-04-01", company_id=self.company_b.id)  # not counted
+            # bought once, then its second referral bought (fan), then ordered again
+            self.order(self.bravo, "2023-02-01")
+            self.order(self.r1, "2023-03-01")
+            self.order(self.r2, "2023-04-15")
+            self.order(self.bravo, "2023-05-20")
+            # asked for a quotation first
+            self.order(self.charlie, "2023-01-10", state="draft")
+            self.order(self.charlie, "2023-02-01")
+            # bought once, long ago: lost on the 159th day
+            self.order(self.delta, "2022-12-10")
+            self.order(self.echo, "2023-03-01")
+            # orders of another company only
+            self.order(self.foxtrot, "2023-03-01", company_id=self.company_b.id)
         # created on 2022-12-01 (Odoo stamps the transaction's time), all but Echo, imported
         # after its orders; no stage yet
         self.env.cr.execute(

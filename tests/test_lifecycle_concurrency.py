@@ -13,6 +13,8 @@ from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
+from odoo.addons.customer_lifecycle.models.customer_lifecycle_engine import deferred_reevaluation
+
 PHONE = "+39 333 000 1111"
 
 
@@ -20,8 +22,8 @@ PHONE = "+39 333 000 1111"
 class TestLifecycleBesideUsers(TransactionCase):
     def setUp(self):
         super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"lifecycle_defer": True})
+        with self.registry.cursor() as cr, deferred_reevaluation():
+            env = api.Environment(cr, SUPERUSER_ID, {})
             partner = env["res.partner"].create({"name": "Concurrent Customer"})
             product = env["product.product"].create({"name": "Concurrency Beans"})
             order = env["sale.order"].create(
@@ -35,8 +37,8 @@ class TestLifecycleBesideUsers(TransactionCase):
         self.addCleanup(self._remove_committed_data)
 
     def _remove_committed_data(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"lifecycle_defer": True})
+        with self.registry.cursor() as cr, deferred_reevaluation():
+            env = api.Environment(cr, SUPERUSER_ID, {})
             order = env["sale.order"].browse(self.ids["order"])
             order._action_cancel()
             order.unlink()
@@ -84,7 +86,8 @@ class TestLifecycleBesideUsers(TransactionCase):
     def test_a_user_saving_the_customer_during_a_batch_keeps_the_save_and_the_batch_retries(self):
         user_cr = self.registry.cursor()
         try:
-            user_env = api.Environment(user_cr, SUPERUSER_ID, {"lifecycle_defer": True})
+            # a user's save of a phone number, which re-evaluates nobody
+            user_env = api.Environment(user_cr, SUPERUSER_ID, {})
             user_env["res.partner"].browse(self.ids["partner"]).write({"phone": PHONE})
             user_env.flush_all()  # the row is now locked by the user's open transaction
             outcome = {}
@@ -102,7 +105,7 @@ class TestLifecycleBesideUsers(TransactionCase):
     def test_a_user_save_that_meets_a_committed_batch_is_retried_by_odoo_and_succeeds(self):
         user_cr = self.registry.cursor()
         try:
-            user_env = api.Environment(user_cr, SUPERUSER_ID, {"lifecycle_defer": True})
+            user_env = api.Environment(user_cr, SUPERUSER_ID, {})  # saves a phone number below
             partner = user_env["res.partner"].browse(self.ids["partner"])
             partner.name  # noqa: B018  the user's transaction has read the customer
             outcome = {}

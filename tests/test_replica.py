@@ -14,6 +14,7 @@ import os
 import re
 import time
 import unittest
+from contextlib import nullcontext
 from pathlib import Path
 
 import psycopg2
@@ -21,6 +22,8 @@ import psycopg2
 from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, config
+
+from odoo.addons.customer_lifecycle.models.customer_lifecycle_engine import deferred_reevaluation
 
 STANDBY_LOG = Path(
     os.environ.get("CLC_STANDBY_LOG")
@@ -103,8 +106,8 @@ class TestReplica(TransactionCase):
 
     def _customer(self, name, orders, defer=True):
         """A customer with confirmed orders, committed on the primary."""
-        cr, env = self._committed(lifecycle_defer=defer)
-        with cr:
+        cr, env = self._committed()
+        with cr, deferred_reevaluation() if defer else nullcontext():
             partner = env["res.partner"].create({"name": name})
             self.ids["partners"].append(partner.id)
             for _ in range(orders):
@@ -160,8 +163,8 @@ class TestReplica(TransactionCase):
 
     def _remove_committed_data(self):
         self._standby_query("SELECT pg_wal_replay_resume()")
-        cr, env = self._committed(lifecycle_defer=True)
-        with cr:
+        cr, env = self._committed()
+        with cr, deferred_reevaluation():
             orders = env["sale.order"].browse(self.ids["orders"])
             orders._action_cancel()
             orders.unlink()

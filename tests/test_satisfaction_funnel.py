@@ -9,6 +9,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.customer_lifecycle.models.customer_lifecycle_engine import deferred_reevaluation
 from odoo.addons.customer_lifecycle.models.customer_satisfaction_request import (
     satisfaction_event,
 )
@@ -147,19 +148,15 @@ class TestDetractorIsNeverAFan(SatisfactionCase):
         self.answer(self.champion, 10, "2026-07-22 10:00:00")
         self.assertEqual(self.champion.lifecycle_stage_id.code, "fan")
         self.assertEqual(self.moves(self.champion), before)
-        # an order imported for the nightly run (lifecycle_defer): a promoter's answer does not
+        # an order imported for the nightly run (deferred): a promoter's answer does not
         # move the customer in its name; the nightly run does, as the schedule
         imported = self.Partner.create({"name": "Imported customer"})
-        with freeze_time("2026-07-21"):
-            order = (
-                self.env["sale.order"]
-                .with_context(lifecycle_defer=True)
-                .create(
-                    {
-                        "partner_id": imported.id,
-                        "order_line": [(0, 0, {"product_id": self.product.id, "price_unit": 50})],
-                    }
-                )
+        with freeze_time("2026-07-21"), deferred_reevaluation():
+            order = self.env["sale.order"].create(
+                {
+                    "partner_id": imported.id,
+                    "order_line": [(0, 0, {"product_id": self.product.id, "price_unit": 50})],
+                }
             )
             order.action_confirm()
         self.answer(imported, 10, "2026-07-22 10:00:00")

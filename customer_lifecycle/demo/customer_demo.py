@@ -18,6 +18,8 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 
+from ..models.customer_lifecycle_engine import deferred_reevaluation
+
 SEED = 1907
 INVOICED_DAYS = 120
 INTERESTS = ["Espresso", "Organic", "Equipment", "Events", "Tea", "Gifts"]
@@ -149,7 +151,10 @@ class CustomerLifecycleDemo(models.AbstractModel):
     _name = "customer.lifecycle.demo"
     _description = "Customer Lifecycle Demo Data Generator"
 
+    # Deferred (the loaders below too, when called alone): one computation after loading, the
+    # install's, not one per order or referrer.
     @api.model
+    @deferred_reevaluation()
     def _generate(self):
         rng = random.Random(SEED)
         today = fields.Date.context_today(self)
@@ -165,6 +170,7 @@ class CustomerLifecycleDemo(models.AbstractModel):
         self._profiles(random.Random(SEED + 4), people, today)
         self._translate_names()
 
+    @deferred_reevaluation()
     def _customers_and_orders(self, rng, salespeople, products, today):
         """The customers, their referrers and their orders: those of the seed, then the ones
         who came back after a pause (a stream of their own). Returns ([(archetype, partner)],
@@ -318,7 +324,7 @@ class CustomerLifecycleDemo(models.AbstractModel):
             vals = {"lifecycle_acquisition_channel": channel}
             if channel in ("web", "advertising") and sources:
                 vals["lifecycle_source_id"] = rng.choice(sources).id
-            partner.with_context(lifecycle_defer=True).write(vals)
+            partner.write(vals)
 
     def _consents(self, rng, people, today):
         """What the customers agreed to: most said yes to email, some to SMS or post, some
@@ -400,7 +406,7 @@ class CustomerLifecycleDemo(models.AbstractModel):
                     specials.append((partner, "birthday", born))
             if rng.random() < 0.4:
                 vals["lifecycle_profile_reviewed_on"] = today - timedelta(days=rng.randint(10, 500))
-            partner.with_context(lifecycle_defer=True).write(vals)
+            partner.write(vals)
         self.env["customer.special.date"].create(
             [
                 {"partner_id": partner.id, "kind": kind, "date": day}
@@ -412,9 +418,7 @@ class CustomerLifecycleDemo(models.AbstractModel):
         referrers = [partner for archetype, partner in people if archetype in ("big", "regular")]
         for archetype, partner in people:
             if archetype in ("referral", "referred_buyer"):
-                partner.with_context(lifecycle_defer=True).lifecycle_referred_by_id = rng.choice(
-                    referrers[:20]
-                )
+                partner.lifecycle_referred_by_id = rng.choice(referrers[:20])
 
     def _orders(self, rng, people, products, today):
         """Quotations, confirmed and cancelled orders, each dated in the past."""
@@ -427,10 +431,7 @@ class CustomerLifecycleDemo(models.AbstractModel):
                     state = "cancel" if rng.random() < 0.04 else "sale"
                 plans.append((partner, archetype, today - timedelta(days=day), state))
         plans.sort(key=lambda plan: plan[2])
-        # lifecycle_defer: one computation after loading (the install's), not one per order.
-        Order = self.env["sale.order"].with_context(
-            tracking_disable=True, mail_notrack=True, lifecycle_defer=True
-        )
+        Order = self.env["sale.order"].with_context(tracking_disable=True, mail_notrack=True)
         orders = Order.create(
             [
                 {

@@ -16,6 +16,8 @@ and customer.lifecycle.company.rows for the upserts guarded by written_xid.
 
 import logging
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
@@ -30,6 +32,24 @@ from .customer_lifecycle_fact import DIRTY_MARGIN, cancel_rate
 from .res_partner import METRIC_FIELDS, SCORE_FIELDS
 
 _logger = logging.getLogger(__name__)
+
+# Set by a bulk loader around its writes (deferred_reevaluation): _recompute_partners then leaves
+# the customers to the nightly run. A ContextVar, not a context key: an RPC caller chooses every
+# context key (with_context travels in a call's kwargs), never a ContextVar. Per thread.
+_DEFERRED = ContextVar("customer_lifecycle_deferred_reevaluation", default=False)
+
+
+@contextmanager
+def deferred_reevaluation():
+    """For trusted Python code that loads data in bulk (the demo generator, imports of
+    history): within the block, orders, referrers and answers do not re-evaluate their
+    customers at once; the next nightly run does, once for all. Seen by this thread only."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+
 
 LOCK_KEY = 7_119_019  # pg advisory lock: one nightly run at a time, whoever starts it
 BATCH_SIZE = 2000  # customers per write transaction: short enough to live beside users
@@ -80,8 +100,9 @@ class CustomerLifecycleEngine(models.AbstractModel):
         """Re-evaluate these customers at once, in the current transaction (an order confirmed,
         a quotation created, a referrer set). Population-wide scores (RFM, value class) keep
         their last nightly values; the stage, metrics and history are up to date on return.
-        Bulk loaders set the context key lifecycle_defer and leave it to the nightly run."""
-        if self.env.context.get("lifecycle_defer"):
+        Bulk loaders leave it to the nightly run: see deferred_reevaluation (no context key
+        does, whoever sets it)."""
+        if _DEFERRED.get():
             return
         commercial = partners.commercial_partner_id
         commercial |= commercial.lifecycle_referred_by_id  # their referrers may become fans

@@ -122,8 +122,8 @@ class SaleOrder(models.Model):
 
     def _lifecycle_reevaluate(self, partners):
         """The card moves while the rep watches: re-evaluate these customers now. Bulk loaders
-        (the demo generator, imports of history) set lifecycle_defer and run the nightly
-        computation once at the end instead."""
+        (the demo generator, imports of history) run within deferred_reevaluation() and the
+        nightly computation once at the end instead."""
         if partners:
             self.env["customer.lifecycle.engine"].sudo()._recompute_partners(partners, "order")
 
