@@ -420,6 +420,20 @@ class TestLifecycleNightlyRun(LifecycleCase):
             round(self.company.lifecycle_median_interval),
         )
 
+    def test_the_median_interval_in_use_moves_only_by_a_whole_day(self):
+        """One-time buyers' next order dates come from the company median: a median drifting by
+        a fraction of a day around x.5 would rewrite them all every other night."""
+        one_time_buyer = self.customers[0]  # one order, on 2026-01-10
+        self.nightly_run("2026-06-30")
+        self.company.lifecycle_median_interval = 23.4  # last night's, 0.6 day from today's 24
+        self.nightly_run("2026-07-01")
+        self.assertEqual(self.company.lifecycle_median_interval, 23.4, "held")
+        self.assertEqual(str(one_time_buyer.lifecycle_next_order_date), "2026-02-02")
+        self.company.lifecycle_median_interval = 22.9  # 1.1 days from today's: taken
+        self.nightly_run("2026-07-02")
+        self.assertEqual(self.company.lifecycle_median_interval, 24.0)
+        self.assertEqual(str(one_time_buyer.lifecycle_next_order_date), "2026-02-03")
+
 
 @tagged("post_install", "-at_install")
 class TestLifecycleSettings(LifecycleCase):

@@ -1,7 +1,10 @@
 """The lifecycle rules as plain functions.
 
-No Odoo import here: the engine calls these, and the Odoo-free part of the test suite checks them
-directly. Days are numbers of days (int or float); ``None`` means "not known".
+The test oracle of the engine's SQL: the engine classifies every customer in one SQL statement
+(models/customer_lifecycle_engine.py, CLASSIFY) and takes from here only the constants (the RFM
+grid, the segments, the health factors, the settings' bounds); the Odoo tests compare its results
+with these functions, and the Odoo-free part of the suite pins them. No Odoo import here. Days
+are numbers of days (int or float); ``None`` means "not known".
 """
 
 # Funnel order. The codes drive the rules; the stage names shown to users are data.
