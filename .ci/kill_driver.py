@@ -24,7 +24,7 @@ import odoo
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.tools import SQL
 
-BATCH_SIZE = 4  # 30 customers: several committed batches in every step of the write phase
+BATCH_SIZE = 4  # 38 customers: several committed batches in every step of the write phase
 ENGINE = "customer.lifecycle.engine"
 FACTS = "customer.lifecycle.fact"
 PAYMENTS = "customer.lifecycle.payment"
@@ -53,8 +53,9 @@ def registry(config, database):
 
 
 def seed(config, database):
-    """30 customers, committed: 10 buyers who ordered again (a stage change through the ORM),
-    15 new customers (a first stage in SQL), 5 moved by hand whose new order confirms the move
+    """38 customers, committed: 10 buyers who ordered again (a stage change through the ORM),
+    15 new customers (a first stage in SQL, with their metrics), 8 partners who never ordered
+    and have no stage (a first stage alone), 5 moved by hand whose new order confirms the move
     (the manual flag cleared). The new orders are saved as an import saves them (deferred
     re-evaluation): only the nightly run evaluates them. Six of them have posted invoices (how
     they pay)."""
@@ -79,6 +80,9 @@ def seed(config, database):
         Partner = env["res.partner"]
         again = Partner.create([{"name": f"Kill Again {i:02d}"} for i in range(10)])
         fresh = Partner.create([{"name": f"Kill New {i:02d}"} for i in range(15)])
+        # partners already there at install, never ordered: a first stage, metrics unchanged
+        quiet = Partner.create([{"name": f"Kill Quiet {i:02d}"} for i in range(8)])
+        env["customer.lifecycle.engine"]._recompute_partners(quiet, "manual")  # their figures
         manual = Partner.create([{"name": f"Kill Manual {i:02d}"} for i in range(5)])
         for i, partner in enumerate(again | manual):
             order(partner, 40 + i)  # re-evaluated at once: a buyer
@@ -89,9 +93,13 @@ def seed(config, database):
             for i, partner in enumerate(fresh):
                 for k in range(1 + i % 3):
                     order(partner, 20 + i + k)
-        # the new customers arrived as an SQL import does: without a stage yet
+        # the new customers arrived as an SQL import does: without a stage yet (the ordering
+        # ones get it with their metrics, the quiet ones on the first-stage path)
         cr.execute(
-            SQL("UPDATE res_partner SET lifecycle_stage_id = NULL WHERE id = ANY(%s)", fresh.ids)
+            SQL(
+                "UPDATE res_partner SET lifecycle_stage_id = NULL WHERE id = ANY(%s)",
+                (fresh | quiet).ids,
+            )
         )
         today = fields.Date.context_today(env["res.partner"])
         for i, partner in enumerate(again[:6]):  # how they pay: posted invoices, some overdue
@@ -142,6 +150,7 @@ def load(config, database):
     from odoo.addons.customer_lifecycle.models import customer_lifecycle_engine  # noqa: PLC0415
 
     customer_lifecycle_engine.BATCH_SIZE = BATCH_SIZE
+    customer_lifecycle_engine.STAGE_BATCH_SIZE = BATCH_SIZE
     return reg
 
 

@@ -75,7 +75,10 @@ class TestLifecycleBesideUsers(TransactionCase):
             while time.monotonic() < deadline:
                 cr.execute(
                     SQL("""SELECT 1 FROM pg_stat_activity
-                            WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE res_partner%%'""")
+                            WHERE wait_event_type = 'Lock'
+                              AND (query LIKE 'UPDATE res_partner%%'
+                                   -- the metrics batch (its first stages' CTE comes first)
+                                   OR query LIKE 'WITH first_stage AS%%')""")
                 )
                 if cr.fetchone():
                     return

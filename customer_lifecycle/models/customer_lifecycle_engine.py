@@ -366,8 +366,9 @@ class CustomerLifecycleEngine(models.AbstractModel):
         return {"rows": written, "stages": stages}
 
     @staticmethod
-    def _batches(items, size=BATCH_SIZE):
-        """items in lists of size: one write transaction each."""
+    def _batches(items, size=None):
+        """items in lists of size (BATCH_SIZE, read when called): one write transaction each."""
+        size = size or BATCH_SIZE
         return [items[i : i + size] for i in range(0, len(items), size)]
 
     @api.model
