@@ -49,11 +49,15 @@ def test_orders_outrank_referral_and_interest(rules):
 
 def test_fan_needs_a_repeat_customer_in_the_top_cell_or_enough_converted_referrals(rules):
     assert (
-        stage(rules, order_count=1, days_since_last_order=5, expected_days=60, rfm_segment="champions")
+        stage(
+            rules, order_count=1, days_since_last_order=5, expected_days=60, rfm_segment="champions"
+        )
         == "buyer"
     )
     assert (
-        stage(rules, order_count=4, days_since_last_order=5, expected_days=60, rfm_segment="champions")
+        stage(
+            rules, order_count=4, days_since_last_order=5, expected_days=60, rfm_segment="champions"
+        )
         == "fan"
     )
     assert (
@@ -100,7 +104,10 @@ def test_a_detractor_is_never_a_fan_whatever_its_cell_or_referrals(rules):
     )
     assert stage(rules, order_count=0, referred=True, detractor=True) == "referral"
     # a passive or promoter (detractor False, the default) is a fan again
-    assert stage(rules, order_count=4, rfm_segment="champions", detractor=False, **fan_evidence) == "fan"
+    assert (
+        stage(rules, order_count=4, rfm_segment="champions", detractor=False, **fan_evidence)
+        == "fan"
+    )
 
 
 def test_the_satisfaction_categories_split_at_7_and_9(rules):
@@ -131,7 +138,13 @@ def test_lost_comes_first_for_customers_with_orders(rules):
         == "lost"
     )
     assert (
-        stage(rules, order_count=9, days_since_last_order=270, expected_days=90, rfm_segment="champions")
+        stage(
+            rules,
+            order_count=9,
+            days_since_last_order=270,
+            expected_days=90,
+            rfm_segment="champions",
+        )
         == "fan"
     )
 

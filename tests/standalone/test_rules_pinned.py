@@ -187,7 +187,10 @@ def test_stage_boundaries(rules):
     assert rules.stage_for(order_count=1, rfm_segment="champions") == "buyer"
     assert rules.stage_for(order_count=2, rfm_segment="loyal") == "customer"
     # no orders: converted referrals or a top cell do not make a fan
-    assert rules.stage_for(order_count=0, converted_referrals=9, rfm_segment="champions") == "potential"
+    assert (
+        rules.stage_for(order_count=0, converted_referrals=9, rfm_segment="champions")
+        == "potential"
+    )
     assert rules.stage_for(order_count=0, referred=True) == "referral"
     assert rules.stage_for(order_count=0, showed_interest=True) == "prospect"
     assert rules.STAGE_CODES[0] == "potential" and len(rules.STAGE_CODES) == 7
