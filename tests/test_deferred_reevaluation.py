@@ -4,7 +4,7 @@ Bulk loaders (the demo generator, imports of history) enter deferred_reevaluatio
 ContextVar; no context key defers anything, since an RPC caller chooses every context key.
 """
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.customer_lifecycle.models.customer_lifecycle_engine import deferred_reevaluation
@@ -77,4 +77,22 @@ class TestDeferredReevaluation(LifecycleCase):
             1 / 0  # noqa: B018
         self.confirm_order(self.env)
         self.assertEqual(self.customer.lifecycle_order_count, 2)
+        self.assertEqual(self.customer.lifecycle_stage_id, self.stage("customer"))
+
+    def test_an_import_of_orders_is_left_to_the_nightly_run(self):
+        """Odoo's import loads a whole file in one transaction: re-evaluating the customer of
+        every row took the locks of its temporary tables until the end, and a few hundred
+        orders ran PostgreSQL out of lock slots. The nightly run picks the orders up."""
+        locks = "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()"
+        self.env.cr.execute(locks)
+        before = self.env.cr.fetchone()[0]
+        importer = self.env(context={"import_file": True})  # what base_import sets
+        for _row in range(30):
+            self.confirm_order(importer)
+        self.env.cr.execute(locks)
+        self.assertLess(self.env.cr.fetchone()[0] - before, 100, "no temporary tables per row")
+        self.assertEqual(self.customer.lifecycle_order_count, 0, "left to the nightly run")
+        self.assertEqual(self.customer.lifecycle_stage_id, self.stage("potential"))
+        self.nightly_run(str(fields.Date.today()))
+        self.assertEqual(self.customer.lifecycle_order_count, 30)
         self.assertEqual(self.customer.lifecycle_stage_id, self.stage("customer"))

@@ -104,9 +104,12 @@ class CustomerLifecycleEngine(models.AbstractModel):
         """Re-evaluate these customers at once, in the current transaction (an order confirmed,
         a quotation created, a referrer set). Population-wide scores (RFM, value class) keep
         their last nightly values; the stage, metrics and history are up to date on return.
-        Bulk loaders leave it to the nightly run: see deferred_reevaluation (no context key
-        does, whoever sets it)."""
-        if _DEFERRED.get():
+        Bulk loaders leave it to the nightly run: see deferred_reevaluation (no context key of
+        the addon does, whoever sets it). So does Odoo's import (base_import's own import_file):
+        a file of orders is loaded in one transaction, and each re-evaluation's temporary tables
+        hold their locks until it commits: a few hundred orders exhausted PostgreSQL's lock
+        table. The nightly run finds the imported orders by their write date."""
+        if _DEFERRED.get() or self.env.context.get("import_file"):
             return
         commercial = partners.commercial_partner_id
         commercial |= commercial.lifecycle_referred_by_id  # their referrers may become fans
