@@ -17,6 +17,10 @@ from odoo.addons.phone_validation.tools import phone_validation
 from ..tools import referral_code
 from ..tools.lifecycle_rules import RFM_SEGMENTS
 
+# The addon's stored columns on res.partner load together, and only when one of them is read:
+# Odoo's own screens (the Contacts list and kanban, a save) read a partner's prefetchable
+# columns at once, and sixty more made them measurably slower at a million customers.
+LIFECYCLE_PREFETCH = "customer_lifecycle"
 HEALTH = [("on_track", "On Track"), ("due", "Due"), ("overdue", "Overdue")]
 VALUE_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
 SATISFACTION_CATEGORIES = [
@@ -221,8 +225,11 @@ class ResPartner(models.Model):
         ondelete="set null",  # only at uninstall: stages cannot be deleted otherwise
         copy=False,
         group_expand="_read_group_lifecycle_stage_ids",
+        prefetch=LIFECYCLE_PREFETCH,
     )
-    lifecycle_stage_date = fields.Datetime(string="In Stage Since", copy=False, readonly=True)
+    lifecycle_stage_date = fields.Datetime(
+        string="In Stage Since", copy=False, readonly=True, prefetch=LIFECYCLE_PREFETCH
+    )
     # The name Odoo's rotting feature (mail.tracking.duration.mixin) reads. Not stored (a second
     # column written on every move): the "stale" search below reads lifecycle_stage_date.
     date_last_stage_update = fields.Datetime(
@@ -234,6 +241,7 @@ class ResPartner(models.Model):
         readonly=True,
         help="A user chose this stage. It holds until an order, a quotation or the lost "
         "threshold comes after that move.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_lost_reason_id = fields.Many2one(
         "customer.lifecycle.lost.reason",
@@ -241,6 +249,7 @@ class ResPartner(models.Model):
         copy=False,
         readonly=True,
         help="Why the customer left, as given when it was moved to Lost by hand.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_history_ids = fields.One2many(
         "customer.lifecycle.history", "partner_id", string="Stage History", readonly=True
@@ -253,54 +262,98 @@ class ResPartner(models.Model):
         default=lambda self: self._default_lifecycle_currency_id(),
         readonly=True,
         help="The currency of the lifecycle figures: the lifecycle company's.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
 
-    lifecycle_order_count = fields.Integer(string="Confirmed Orders", readonly=True, copy=False)
-    lifecycle_first_order_date = fields.Date(string="First Order", readonly=True, copy=False)
-    lifecycle_last_order_date = fields.Date(string="Last Order", readonly=True, copy=False)
-    lifecycle_last_quotation_date = fields.Date(string="Last Quotation", readonly=True, copy=False)
+    lifecycle_order_count = fields.Integer(
+        string="Confirmed Orders", readonly=True, copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
+    lifecycle_first_order_date = fields.Date(
+        string="First Order", readonly=True, copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
+    lifecycle_last_order_date = fields.Date(
+        string="Last Order", readonly=True, copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
+    lifecycle_last_quotation_date = fields.Date(
+        string="Last Quotation", readonly=True, copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
     lifecycle_revenue_total = fields.Monetary(
         string="Lifetime Revenue",
         currency_field="lifecycle_currency_id",
         readonly=True,
         copy=False,
         help="Untaxed total of the confirmed orders, in company currency.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_revenue_12m = fields.Monetary(
         string="12-Month Revenue",
         currency_field="lifecycle_currency_id",
         readonly=True,
         copy=False,
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_avg_order_value = fields.Monetary(
-        string="Average Order", currency_field="lifecycle_currency_id", readonly=True, copy=False
+        string="Average Order",
+        currency_field="lifecycle_currency_id",
+        readonly=True,
+        copy=False,
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_mean_interval = fields.Float(
-        string="Mean Days Between Orders", digits=(16, 1), readonly=True, copy=False
+        string="Mean Days Between Orders",
+        digits=(16, 1),
+        readonly=True,
+        copy=False,
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_median_interval = fields.Float(
-        string="Median Days Between Orders", digits=(16, 1), readonly=True, copy=False
+        string="Median Days Between Orders",
+        digits=(16, 1),
+        readonly=True,
+        copy=False,
+        prefetch=LIFECYCLE_PREFETCH,
     )
-    lifecycle_next_order_date = fields.Date(string="Next Order Expected", readonly=True, copy=False)
-    lifecycle_health = fields.Selection(HEALTH, string="Health", readonly=True, copy=False)
+    lifecycle_next_order_date = fields.Date(
+        string="Next Order Expected", readonly=True, copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
+    lifecycle_health = fields.Selection(
+        HEALTH, string="Health", readonly=True, copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
     lifecycle_margin = fields.Monetary(
         string="Margin",
         currency_field="lifecycle_currency_id",
         readonly=True,
         copy=False,
         groups=MONEY,
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_margin_percent = fields.Float(
-        string="Margin (%)", digits=(16, 1), readonly=True, copy=False, groups=MONEY
+        string="Margin (%)",
+        digits=(16, 1),
+        readonly=True,
+        copy=False,
+        groups=MONEY,
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_discount_percent = fields.Float(
-        string="Average Discount (%)", digits=(16, 1), readonly=True, copy=False
+        string="Average Discount (%)",
+        digits=(16, 1),
+        readonly=True,
+        copy=False,
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_cancel_rate = fields.Float(
-        string="Cancelled Orders (%)", digits=(16, 1), readonly=True, copy=False
+        string="Cancelled Orders (%)",
+        digits=(16, 1),
+        readonly=True,
+        copy=False,
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_referrals_converted = fields.Integer(
-        string="Referrals Who Bought", readonly=True, copy=False
+        string="Referrals Who Bought",
+        readonly=True,
+        copy=False,
+        prefetch=LIFECYCLE_PREFETCH,
     )
     # Predictions: empty while the company's history is too short (see the settings).
     lifecycle_probability_active = fields.Float(
@@ -313,6 +366,7 @@ class ResPartner(models.Model):
         "every week on the company's orders and applied every night: their number of orders, "
         "the time of the last one and how long they have been a customer. Shown for repeat "
         "customers only: the model cannot tell for a customer who bought once.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_expected_orders_12m = fields.Float(
         string="Expected Orders (12 Months)",
@@ -321,6 +375,7 @@ class ResPartner(models.Model):
         copy=False,
         groups=MONEY,
         help="Orders the purchase model expects from the customer in the next 12 months.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_predicted_revenue_12m = fields.Monetary(
         string="Predicted Revenue (12 Months)",
@@ -330,6 +385,7 @@ class ResPartner(models.Model):
         groups=MONEY,
         help="Expected orders times the order value the spend model (Gamma-Gamma) expects from "
         "this customer, untaxed.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_total_value = fields.Monetary(
         string="Total Value",
@@ -338,17 +394,35 @@ class ResPartner(models.Model):
         copy=False,
         groups=MONEY,
         help="Revenue so far plus the predicted revenue of the next 12 months.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
-    rfm_recency = fields.Integer(string="Recency Score", readonly=True, copy=False)
-    rfm_frequency = fields.Integer(string="Frequency Score", readonly=True, copy=False)
-    rfm_monetary = fields.Integer(string="Monetary Score", readonly=True, copy=False)
+    rfm_recency = fields.Integer(
+        string="Recency Score", readonly=True, copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
+    rfm_frequency = fields.Integer(
+        string="Frequency Score", readonly=True, copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
+    rfm_monetary = fields.Integer(
+        string="Monetary Score", readonly=True, copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
     rfm_segment = fields.Selection(
-        list(RFM_SEGMENTS), string="RFM Segment", readonly=True, copy=False, index=True
+        list(RFM_SEGMENTS),
+        string="RFM Segment",
+        readonly=True,
+        copy=False,
+        index=True,
+        prefetch=LIFECYCLE_PREFETCH,
     )
     rfm_segment_previous = fields.Selection(
-        list(RFM_SEGMENTS), string="Previous RFM Segment", readonly=True, copy=False
+        list(RFM_SEGMENTS),
+        string="Previous RFM Segment",
+        readonly=True,
+        copy=False,
+        prefetch=LIFECYCLE_PREFETCH,
     )
-    rfm_segment_date = fields.Date(string="RFM Segment Since", readonly=True, copy=False)
+    rfm_segment_date = fields.Date(
+        string="RFM Segment Since", readonly=True, copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
     lifecycle_value_class = fields.Selection(
         VALUE_CLASSES,
         string="Value Class",
@@ -357,6 +431,7 @@ class ResPartner(models.Model):
         index=True,
         help="A: the customers making the first 80% of revenue; B: the next 15%; C: the rest "
         "(cut-offs in the settings).",
+        prefetch=LIFECYCLE_PREFETCH,
     )
 
     lifecycle_referred_by_id = fields.Many2one(
@@ -365,6 +440,7 @@ class ResPartner(models.Model):
         index="btree_not_null",
         ondelete="set null",
         help="The customer who brought this one.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_referral_ids = fields.One2many(
         "res.partner", "lifecycle_referred_by_id", string="Referrals", readonly=True
@@ -374,6 +450,7 @@ class ResPartner(models.Model):
         readonly=True,
         copy=False,
         help="Customers this one brought (its referrals), whether they bought yet or not.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_referral_revenue = fields.Monetary(
         string="Revenue from Referrals",
@@ -381,6 +458,7 @@ class ResPartner(models.Model):
         readonly=True,
         copy=False,
         help="Untaxed total of the confirmed orders of the customers this one brought.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     # A function of the id (tools/referral_code.py), stored so that it can be searched and shown
     # on the standard form; computed once, when the partner is created.
@@ -393,12 +471,14 @@ class ResPartner(models.Model):
         index="btree_not_null",
         help="Give it to the customer: a new customer who brings it, typed on a quotation, is "
         "recorded as referred by this one.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_acquisition_channel = fields.Selection(
         ACQUISITION_CHANNELS,
         string="Acquisition Channel",
         copy=False,
         help="How the customer came to the business. Set to Referral when a referrer is recorded.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_source_id = fields.Many2one(
         "utm.source",
@@ -406,10 +486,13 @@ class ResPartner(models.Model):
         ondelete="set null",
         copy=False,
         help="The campaign, ad or site the customer came from.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
 
     # -- Profile -------------------------------------------------------------------------------
-    lifecycle_birthdate = fields.Date(string="Birthdate", groups=SENSITIVE, copy=False)
+    lifecycle_birthdate = fields.Date(
+        string="Birthdate", groups=SENSITIVE, copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
     lifecycle_age = fields.Integer(
         string="Age",
         compute="_compute_lifecycle_age",
@@ -423,15 +506,29 @@ class ResPartner(models.Model):
         search="_search_lifecycle_birthday_this_month",
         groups=SENSITIVE,
     )
-    lifecycle_gender = fields.Selection(GENDERS, string="Gender", groups=SENSITIVE, copy=False)
-    lifecycle_marital_status = fields.Selection(
-        MARITAL_STATUSES, string="Marital Status", groups=SENSITIVE, copy=False
+    lifecycle_gender = fields.Selection(
+        GENDERS, string="Gender", groups=SENSITIVE, copy=False, prefetch=LIFECYCLE_PREFETCH
     )
-    lifecycle_children = fields.Integer(string="Children", groups=SENSITIVE, copy=False)
-    lifecycle_profession = fields.Char(string="Profession", copy=False)
-    lifecycle_education = fields.Selection(EDUCATION_LEVELS, string="Education", copy=False)
-    lifecycle_size_band = fields.Selection(SIZE_BANDS, string="Company Size", copy=False)
-    lifecycle_turnover_band = fields.Selection(TURNOVER_BANDS, string="Turnover", copy=False)
+    lifecycle_marital_status = fields.Selection(
+        MARITAL_STATUSES,
+        string="Marital Status",
+        groups=SENSITIVE,
+        copy=False,
+        prefetch=LIFECYCLE_PREFETCH,
+    )
+    lifecycle_children = fields.Integer(
+        string="Children", groups=SENSITIVE, copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
+    lifecycle_profession = fields.Char(string="Profession", copy=False, prefetch=LIFECYCLE_PREFETCH)
+    lifecycle_education = fields.Selection(
+        EDUCATION_LEVELS, string="Education", copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
+    lifecycle_size_band = fields.Selection(
+        SIZE_BANDS, string="Company Size", copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
+    lifecycle_turnover_band = fields.Selection(
+        TURNOVER_BANDS, string="Turnover", copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
     lifecycle_interest_ids = fields.Many2many(
         "customer.lifecycle.interest", string="Interests", copy=False
     )
@@ -441,22 +538,30 @@ class ResPartner(models.Model):
         copy=False,
         help="How the customer prefers to be contacted. Flagged when there is no granted "
         "consent for it.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
-    lifecycle_preferred_time = fields.Selection(CONTACT_TIMES, string="Preferred Time", copy=False)
+    lifecycle_preferred_time = fields.Selection(
+        CONTACT_TIMES, string="Preferred Time", copy=False, prefetch=LIFECYCLE_PREFETCH
+    )
     lifecycle_preferred_payment = fields.Selection(
-        PAYMENT_PREFERENCES, string="Preferred Payment", copy=False
+        PAYMENT_PREFERENCES,
+        string="Preferred Payment",
+        copy=False,
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_expectations = fields.Text(
         string="Expectations",
         groups=SENSITIVE,
         copy=False,
         help="What the customer expects from the business, in the rep's words.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_reason_id = fields.Many2one(
         "customer.lifecycle.lost.reason",
         string="Why Not Buying",
         copy=False,
         help="Why the customer did not buy, or left: the same list as the reasons for Lost.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_special_date_ids = fields.One2many(
         "customer.special.date", "partner_id", string="Special Dates", copy=False
@@ -467,9 +572,13 @@ class ResPartner(models.Model):
         store=True,
         help="Share of what matters to contact the customer that is known: email, phone, "
         "address, birthdate (people) or industry (companies), and at least one consent.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_profile_reviewed_on = fields.Date(
-        string="Profile Reviewed On", readonly=True, copy=False
+        string="Profile Reviewed On",
+        readonly=True,
+        copy=False,
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_profile_review_date = fields.Date(
         string="Profile Review Due",
@@ -477,6 +586,7 @@ class ResPartner(models.Model):
         store=True,
         help="When the profile should be checked with the customer again: a period after the "
         "last review (or after the customer was created), set in the settings.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
 
     lifecycle_consent_token = fields.Char(
@@ -487,6 +597,7 @@ class ResPartner(models.Model):
         groups="customer_lifecycle.group_lifecycle_user",
         help="The secret of the customer's private consent page link; renewing it revokes the "
         "old link.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_consent_ids = fields.One2many(
         "customer.consent", "partner_id", string="Consent Log", readonly=True
@@ -522,6 +633,7 @@ class ResPartner(models.Model):
         groups=SENSITIVE,
         help="0-10, the answer to 'How likely are you to recommend us to a friend?'. Meaningful "
         "only when the category is set.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_satisfaction_category = fields.Selection(
         SATISFACTION_CATEGORIES,
@@ -530,12 +642,21 @@ class ResPartner(models.Model):
         copy=False,
         groups=SENSITIVE,
         help="Promoter 9-10, passive 7-8, detractor 0-6, from the last answer.",
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_satisfaction_date = fields.Datetime(
-        string="Last Satisfaction Answer", readonly=True, copy=False, groups=SENSITIVE
+        string="Last Satisfaction Answer",
+        readonly=True,
+        copy=False,
+        groups=SENSITIVE,
+        prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_satisfaction_comment = fields.Text(
-        string="Last Satisfaction Comment", readonly=True, copy=False, groups=SENSITIVE
+        string="Last Satisfaction Comment",
+        readonly=True,
+        copy=False,
+        groups=SENSITIVE,
+        prefetch=LIFECYCLE_PREFETCH,
     )
     # The funnel card's title on its score and the filter "Detractors not yet called back".
     lifecycle_satisfaction_label = fields.Char(
