@@ -345,10 +345,7 @@ class Bench:
         with self.cursor() as cr:
             env = self.env(cr)
             company = env["res.company"]._lifecycle_company()
-            if "customer.lifecycle.prediction" in env:  # the predictions' own model (issue 21)
-                env["customer.lifecycle.prediction"]._predict(None, company, fit=True)
-            else:
-                env["customer.lifecycle.engine"]._predictions(None, company, fit=True)
+            env["customer.lifecycle.prediction"]._predict(None, company, fit=True)
 
     def reset(self):
         from odoo.addons.customer_lifecycle.models import res_partner as lifecycle  # noqa: PLC0415
