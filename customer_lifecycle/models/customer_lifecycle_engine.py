@@ -9,7 +9,8 @@ the write-back and the retries.
 2. Classify: one statement (CLASSIFY, at the bottom of this module) derives every customer's
    target values from the facts into the temporary table clc_target.
 3. Write: only what differs from res_partner, in short committed batches retried on a
-   concurrent update (_in_batch); first stages in SQL, real moves through the ORM.
+   concurrent update (_in_batch); first stages in SQL with the metrics, real moves through
+   the ORM, 200 per batch.
 Faults (README, "The engine under faults"): _recompute_all, _in_batch, _still_as_classified,
 and customer.lifecycle.company.rows for the upserts guarded by written_xid.
 """
