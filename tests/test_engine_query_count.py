@@ -55,8 +55,8 @@ WITH plan AS (
                             amount_tax, amount_total, currency_rate, margin, create_date,
                             write_date)
          SELECT 'QC/' || p.id || '/' || k, p.id, p.id, p.id, %(company)s, %(currency)s,
-                now() - (p.days_ago + (k - 1) * 30 + p.pos %% 30) * interval '1 day', 'sale', p.amount, 0,
-                p.amount, 1.0, round(p.amount * 0.3, 2), now(), now()
+                now() - (p.days_ago + (k - 1) * 30 + p.pos %% 30) * interval '1 day', 'sale',
+                p.amount, 0, p.amount, 1.0, round(p.amount * 0.3, 2), now(), now()
            FROM plan p CROSS JOIN generate_series(1, p.n) k
       RETURNING id, company_id, currency_id, amount_untaxed
 )
