@@ -132,15 +132,21 @@ class CustomerLifecyclePrediction(models.AbstractModel):
                 have_months=int(months),
             )
         else:
-            # from last week's optimum: the same maximum, found in half the time at L
+            # from last week's optimum: the same maximum, found in half the time at L; started
+            # on the optimum itself (nothing changed), the optimiser may stop for precision
+            # loss: then from the usual start, as without a previous fit
             purchases = clv_model.fit_bgnbd(
                 x, t_x, age, start=previous and clv_model.BgNbdParams(**previous["purchases"])
             )
+            if previous and not purchases.converged:
+                purchases = clv_model.fit_bgnbd(x, t_x, age)
             spend = clv_model.fit_gamma_gamma(
                 x,
                 np.nan_to_num(mean_value),
                 start=previous and clv_model.GammaGammaParams(**previous["spend"]),
             )
+            if previous and not spend.converged:
+                spend = clv_model.fit_gamma_gamma(x, np.nan_to_num(mean_value))
             if purchases.converged and spend.converged:
                 params = {
                     "purchases": {
