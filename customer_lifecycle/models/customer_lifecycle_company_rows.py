@@ -116,7 +116,8 @@ class CustomerLifecycleCompanyRows(models.AbstractModel):
                     stream.execute(query.code, query.params)
                     while batch := stream.fetchmany(READ_BATCH):
                         copy_rows(cr, self._read_table(), self._staged_columns, batch)
-        copy_rows(cr, self._read_table(), self._staged_columns, rows)
+        if rows:
+            copy_rows(cr, self._read_table(), self._staged_columns, rows)
         cr.execute(SQL("CREATE INDEX ON %s (partner_id)", read_table))
         cr.execute(SQL("ANALYZE %s", read_table))
         return snapshot
