@@ -17,6 +17,7 @@ FACT_COLUMNS = (
     "partner_id", "company_id", "order_count", "cancel_count", "first_order", "last_order",
     "last_quotation", "revenue", "revenue_12m", "margin", "window_orders", "window_revenue",
     "median_gap", "discount", "converted", "brought", "referral_revenue", "interacted",
+    "invoice_orders", "pos_orders",
 )  # fmt: skip
 # The population: commercial entities that are neither internal users nor companies of this
 # database. Portal users are customers (they order online) and stay in. Its stage columns and
@@ -35,67 +36,137 @@ POPULATION = """
        AND (%(ids)s::int[] IS NULL OR p.id = ANY(%(ids)s::int[]))
 """
 
-# Per customer of the population (or of ids) and company, what its orders in that
-# company say: a row for every customer in the lifecycle company (%(company_id)s, whose facts the
-# stages and segments come from), and in each other company for the customers who ordered there.
-# The population's size is badly estimated (id = commercial_partner_id), so each part is
-# MATERIALIZED: computed once, not once per customer inside a nested loop.
-AGGREGATE = """
-WITH population AS (%(population)s),
-orders AS (
-    SELECT c.commercial_partner_id AS partner_id, o.company_id, o.state, o.date_order,
-           %(amount)s AS amount, %(margin)s AS margin
+# What a purchase is, one SELECT per kind of document (customer.lifecycle.fact._purchase_sources):
+# each row a document of a customer (its commercial entity) in a company, in the columns
+# PURCHASE_COLUMNS. state: 'sale' a purchase; 'cancel' a cancelled order (the cancel rate);
+# 'draft'/'sent' an open quotation; 'refund' a credit note or a refund: a negative amount dated at
+# the purchase it refunds, never an order. Amounts untaxed, in company currency at each
+# document's own rate. The Point of Sale bridge adds its orders.
+PURCHASE_COLUMNS = (
+    "partner_id", "company_id", "source", "state", "date_order", "amount", "margin", "write_date",
+)  # fmt: skip
+SALE_ORDER_PURCHASES = """
+    SELECT c.commercial_partner_id AS partner_id, o.company_id, 'sale' AS source, o.state,
+           o.date_order, %(amount)s AS amount, %(margin)s AS margin, o.write_date
       FROM sale_order o
       JOIN res_partner c ON c.id = o.partner_id
      WHERE (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
-),
--- one sort of the orders by customer and date: the totals and the median gap between two
--- confirmed orders (lag within the confirmed ones) in the same pass
-totals AS MATERIALIZED (
-    SELECT partner_id, company_id,
-           count(*) FILTER (WHERE state = 'sale') AS order_count,
-           count(*) FILTER (WHERE state = 'cancel') AS cancel_count,
-           min(date_order) FILTER (WHERE state = 'sale') AS first_order,
-           max(date_order) FILTER (WHERE state = 'sale') AS last_order,
-           max(date_order) FILTER (WHERE state IN ('draft', 'sent')) AS last_quotation,
-           sum(amount) FILTER (WHERE state = 'sale') AS revenue,
-           sum(amount) FILTER (WHERE state = 'sale' AND date_order >= %(year_ago)s) AS revenue_12m,
-           sum(margin) FILTER (WHERE state = 'sale') AS margin,
-           count(*) FILTER (WHERE state = 'sale' AND date_order >= %(window_start)s)
-               AS window_orders,
-           sum(amount) FILTER (WHERE state = 'sale' AND date_order >= %(window_start)s)
-               AS window_revenue,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) FILTER (WHERE state = 'sale')
-               AS median_gap
-      FROM (SELECT o.*,
-                   EXTRACT(EPOCH FROM date_order - lag(date_order) OVER (
-                       PARTITION BY partner_id, company_id, state = 'sale'
-                       ORDER BY date_order)) / 86400.0 AS gap
-              FROM orders o) o
-  GROUP BY partner_id, company_id
-),
-discounts AS MATERIALIZED (
+"""
+# A posted customer invoice made from no sale order (nor from another counted source) is a
+# purchase of its own, in the companies that count direct invoices: the invoices (m) and their
+# customers (c), for the purchases and for their lines.
+DIRECT_INVOICES = """
+      FROM account_move m
+      JOIN res_partner c ON c.id = m.partner_id
+      JOIN res_company rc ON rc.id = m.company_id AND rc.lifecycle_count_invoices
+     WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+       AND (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
+       AND NOT EXISTS (SELECT 1 FROM account_move_line l
+                         JOIN sale_order_line_invoice_rel r ON r.invoice_line_id = l.id
+                        WHERE l.move_id = m.id)
+       AND NOT (%(other_source)s)
+"""
+DIRECT_INVOICE_PURCHASES = """
+    SELECT c.commercial_partner_id AS partner_id, m.company_id, 'invoice' AS source,
+           'sale' AS state, m.invoice_date::timestamp AS date_order,
+           m.amount_untaxed_signed AS amount, 0.0 AS margin, m.write_date
+""" + DIRECT_INVOICES
+# A posted credit note lowers the revenue of the purchase it refunds: the sale order its lines
+# come from (counted as sale orders are, always), else the invoice it reverses, else its own
+# date (both with the direct invoices).
+CREDIT_NOTE_PURCHASES = """
+    SELECT c.commercial_partner_id AS partner_id, m.company_id,
+           CASE WHEN so.date_order IS NULL THEN 'invoice' ELSE 'sale' END AS source,
+           'refund' AS state,
+           COALESCE(so.date_order, inv.invoice_date::timestamp, m.invoice_date::timestamp)
+               AS date_order,
+           m.amount_untaxed_signed AS amount, 0.0 AS margin, m.write_date
+      FROM account_move m
+      JOIN res_partner c ON c.id = m.partner_id
+      JOIN res_company rc ON rc.id = m.company_id
+ LEFT JOIN account_move inv ON inv.id = m.reversed_entry_id AND inv.state = 'posted'
+ LEFT JOIN LATERAL (
+           SELECT min(o.date_order) AS date_order
+             FROM account_move_line l
+             JOIN sale_order_line_invoice_rel r ON r.invoice_line_id = l.id
+             JOIN sale_order_line sl ON sl.id = r.order_line_id
+             JOIN sale_order o ON o.id = sl.order_id
+            WHERE l.move_id = m.id) so ON TRUE
+     WHERE m.move_type = 'out_refund' AND m.state = 'posted'
+       AND (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
+       AND (so.date_order IS NOT NULL OR rc.lifecycle_count_invoices)
+       AND NOT (%(other_source)s)
+"""
+# The product lines of the counted purchases, for the average discount: the gross amount and
+# the discount's, in company currency.
+SALE_ORDER_LINES = """
     SELECT c.commercial_partner_id AS partner_id, o.company_id,
-           100.0 * sum(l.price_unit * l.product_uom_qty * l.discount / 100.0)
-               / NULLIF(sum(l.price_unit * l.product_uom_qty), 0) AS discount
+           %(gross)s AS gross, %(gross)s * l.discount / 100.0 AS discounted
       FROM sale_order_line l
       JOIN sale_order o ON o.id = l.order_id
       JOIN res_partner c ON c.id = o.partner_id
      WHERE o.state = 'sale' AND l.display_type IS NULL
        AND (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
+"""
+DIRECT_INVOICE_LINES = """
+    SELECT m.partner_id, m.company_id, %(gross)s AS gross, %(gross)s * l.discount / 100.0 AS discounted
+      FROM account_move_line l
+      JOIN (SELECT m.id, c.commercial_partner_id AS partner_id, m.company_id,
+                   m.invoice_currency_rate
+""" + DIRECT_INVOICES + """
+           ) m ON m.id = l.move_id
+     WHERE l.display_type = 'product'
+"""
+
+# Per customer of the population (or of ids) and company, what its purchases in that company
+# say: a row for every customer in the lifecycle company (%(company_id)s, whose facts the stages
+# and segments come from), and in each other company for the customers who bought there. The
+# purchases are read for the customers of ids and the customers they referred (%(scope)s: the
+# referral figures). The population's size is badly estimated (id = commercial_partner_id), so
+# each part is MATERIALIZED: computed once, not once per customer inside a nested loop.
+AGGREGATE = """
+WITH population AS (%(population)s),
+purchases AS (%(purchases)s),
+-- one sort of the purchases by customer and date: the totals and the median gap between two
+-- purchases (lag within the purchases) in the same pass
+totals AS MATERIALIZED (
+    SELECT partner_id, company_id,
+           count(*) FILTER (WHERE state = 'sale') AS order_count,
+           count(*) FILTER (WHERE state = 'sale' AND source = 'invoice') AS invoice_orders,
+           count(*) FILTER (WHERE state = 'sale' AND source = 'pos') AS pos_orders,
+           count(*) FILTER (WHERE state = 'cancel') AS cancel_count,
+           min(date_order) FILTER (WHERE state = 'sale') AS first_order,
+           max(date_order) FILTER (WHERE state = 'sale') AS last_order,
+           max(date_order) FILTER (WHERE state IN ('draft', 'sent')) AS last_quotation,
+           sum(amount) FILTER (WHERE state IN ('sale', 'refund')) AS revenue,
+           sum(amount) FILTER (WHERE state IN ('sale', 'refund') AND date_order >= %(year_ago)s)
+               AS revenue_12m,
+           sum(margin) FILTER (WHERE state IN ('sale', 'refund')) AS margin,
+           count(*) FILTER (WHERE state = 'sale' AND date_order >= %(window_start)s)
+               AS window_orders,
+           sum(amount) FILTER (WHERE state IN ('sale', 'refund')
+                                 AND date_order >= %(window_start)s) AS window_revenue,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) FILTER (WHERE state = 'sale')
+               AS median_gap
+      FROM (SELECT p.*,
+                   EXTRACT(EPOCH FROM date_order - lag(date_order) OVER (
+                       PARTITION BY partner_id, company_id, state = 'sale'
+                       ORDER BY date_order)) / 86400.0 AS gap
+              FROM purchases p) p
+  GROUP BY partner_id, company_id
+),
+discounts AS MATERIALIZED (
+    SELECT partner_id, company_id,
+           100.0 * sum(discounted) / NULLIF(sum(gross), 0) AS discount
+      FROM (%(lines)s) l
   GROUP BY 1, 2
 ),
 referrals AS MATERIALIZED (
     SELECT r.lifecycle_referred_by_id AS partner_id, count(*) AS brought,
-           count(*) FILTER (WHERE s.revenue IS NOT NULL) AS converted,
-           COALESCE(sum(s.revenue), 0) AS referral_revenue
+           count(*) FILTER (WHERE t.order_count > 0) AS converted,
+           COALESCE(sum(t.revenue), 0) AS referral_revenue
       FROM res_partner r
- LEFT JOIN LATERAL (
-           SELECT sum(%(amount)s) AS revenue
-             FROM sale_order o
-             JOIN res_partner c ON c.id = o.partner_id
-            WHERE c.commercial_partner_id = r.id AND o.state = 'sale'
-              AND o.company_id = %(company_id)s) s ON TRUE
+ LEFT JOIN totals t ON t.partner_id = r.id AND t.company_id = %(company_id)s
      WHERE r.lifecycle_referred_by_id IS NOT NULL AND r.id = r.commercial_partner_id AND r.active
        AND (%(ids)s::int[] IS NULL OR r.lifecycle_referred_by_id = ANY(%(ids)s::int[]))
   GROUP BY 1
@@ -131,7 +202,9 @@ SELECT k.partner_id, k.company_id,
            AS brought,
        CASE WHEN k.company_id = %(company_id)s THEN round(COALESCE(r.referral_revenue, 0), 2)
             ELSE 0 END AS referral_revenue,
-       i.partner_id IS NOT NULL AS interacted
+       i.partner_id IS NOT NULL AS interacted,
+       COALESCE(t.invoice_orders, 0) AS invoice_orders,
+       COALESCE(t.pos_orders, 0) AS pos_orders
   FROM keys k
  LEFT JOIN totals t ON t.partner_id = k.partner_id AND t.company_id = k.company_id
  LEFT JOIN discounts d ON d.partner_id = k.partner_id AND d.company_id = k.company_id
@@ -139,20 +212,19 @@ SELECT k.partner_id, k.company_id,
  LEFT JOIN interactions i ON i.partner_id = k.partner_id
 """
 
-# Customers whose facts changed since the last run: their orders were written (imports that
-# deferred the immediate re-evaluation), their orders crossed the 12-month or RFM window
+# Customers whose facts changed since the last run: their purchases were written (imports that
+# deferred the immediate re-evaluation), their purchases crossed the 12-month or RFM window
 # boundary (and the referrers of all these), a note was logged on them, or they were created
 # (or unarchived, or detached from a company) and have no facts yet. Changes made through the
 # ORM (orders, referrers, contacts) re-evaluated the customer at once already; a partner
 # inserted in SQL without a write date waits for the weekly full run.
 DIRTY = """
 WITH ordered AS (
-    SELECT DISTINCT c.commercial_partner_id AS id
-      FROM sale_order o
-      JOIN res_partner c ON c.id = o.partner_id
-     WHERE (o.write_date >= %(since)s
-            OR (o.date_order >= %(since_year_ago)s AND o.date_order < %(year_ago)s)
-            OR (o.date_order >= %(since_window)s AND o.date_order < %(window_start)s))
+    SELECT DISTINCT p.partner_id AS id
+      FROM (%(purchases)s) p
+     WHERE (p.write_date >= %(since)s
+            OR (p.date_order >= %(since_year_ago)s AND p.date_order < %(year_ago)s)
+            OR (p.date_order >= %(since_window)s AND p.date_order < %(window_start)s))
 )
     SELECT id FROM ordered
     UNION  -- their referrers: referrals converted, revenue from referrals
@@ -172,9 +244,10 @@ WITH ordered AS (
 
 
 def in_company_currency(amount, rate):
-    """SQL: an order's amount (in the order's currency) in its company's currency, converted at
-    the order's own rate (sale.order.currency_rate: order currency per company currency); a
-    missing or zero rate counts as 1. The one conversion of the addon's order amounts."""
+    """SQL: a document's amount (in its own currency) in its company's currency, converted at
+    the document's own rate (sale.order.currency_rate, account.move.invoice_currency_rate:
+    document currency per company currency); a missing or zero rate counts as 1. The one
+    conversion of the addon's amounts (invoices carry theirs in company currency already)."""
     return SQL("%s / COALESCE(NULLIF(%s, 0), 1.0)", amount, rate)
 
 
@@ -217,6 +290,8 @@ class CustomerLifecycleFact(models.Model):
     brought = fields.Integer()
     referral_revenue = fields.Float(digits=(16, 2))
     interacted = fields.Boolean()
+    invoice_orders = fields.Integer()  # of order_count: direct invoices
+    pos_orders = fields.Integer()  # of order_count: Point of Sale orders (the POS bridge)
 
     _staged_columns = FACT_COLUMNS
 
@@ -240,16 +315,74 @@ class CustomerLifecycleFact(models.Model):
         }
 
     @api.model
+    def _purchase_sources(self, ids):
+        """The purchases of these customers (ids: a list of commercial partner ids, an SQL
+        array, or None: all), one SELECT of PURCHASE_COLUMNS per kind of document: sale orders,
+        direct invoices, credit notes. A bridge adds its own (the Point of Sale's orders)."""
+        other_source = self._lifecycle_other_source_invoice(SQL.identifier("m"))
+        return [
+            SQL(
+                SALE_ORDER_PURCHASES,
+                ids=ids,
+                amount=in_company_currency(SQL("o.amount_untaxed"), SQL("o.currency_rate")),
+                margin=in_company_currency(SQL("COALESCE(o.margin, 0)"), SQL("o.currency_rate")),
+            ),
+            SQL(DIRECT_INVOICE_PURCHASES, ids=ids, other_source=other_source),
+            SQL(CREDIT_NOTE_PURCHASES, ids=ids, other_source=other_source),
+        ]
+
+    @api.model
+    def _purchase_line_sources(self, ids):
+        """The product lines of these customers' purchases (state 'sale'), one SELECT of
+        partner_id, company_id, gross, discounted per kind of document: the average discount."""
+        return [
+            SQL(
+                SALE_ORDER_LINES,
+                ids=ids,
+                gross=in_company_currency(
+                    SQL("l.price_unit * l.product_uom_qty"), SQL("o.currency_rate")
+                ),
+            ),
+            SQL(
+                DIRECT_INVOICE_LINES,
+                ids=ids,
+                other_source=self._lifecycle_other_source_invoice(SQL.identifier("m")),
+                gross=in_company_currency(
+                    SQL("l.price_unit * l.quantity"), SQL("m.invoice_currency_rate")
+                ),
+            ),
+        ]
+
+    @api.model
+    def _lifecycle_other_source_invoice(self, move):
+        """SQL condition: the invoice or credit note move (an alias of account_move) belongs to
+        a purchase counted from another source (a Point of Sale order): it is that purchase,
+        not a direct invoice. None here; a bridge adds its source."""
+        return SQL("FALSE")
+
+    @api.model
+    def _purchases_query(self, ids):
+        """SQL: every purchase of these customers (see _purchase_sources), one relation."""
+        return SQL("\nUNION ALL\n").join(self._purchase_sources(ids))
+
+    @api.model
     def _aggregate_query(self, ids):
         """SQL: the facts rows of these customers (None: the whole population), as of now."""
         company = self.env["res.company"]._lifecycle_company()
+        # the purchases of the customers they referred too: converted, referral_revenue
+        scope = None if ids is None else SQL(
+            """ARRAY(SELECT unnest(%(ids)s::int[]) UNION
+                     SELECT r.id FROM res_partner r
+                      WHERE r.lifecycle_referred_by_id = ANY(%(ids)s::int[]))""",
+            ids=ids,
+        )  # fmt: skip
         return SQL(
             AGGREGATE,
             population=self._population_query(ids),
+            purchases=self._purchases_query(scope),
+            lines=SQL("\nUNION ALL\n").join(self._purchase_line_sources(ids)),
             ids=ids,
             company_id=company.id,
-            amount=in_company_currency(SQL("o.amount_untaxed"), SQL("o.currency_rate")),
-            margin=in_company_currency(SQL("COALESCE(o.margin, 0)"), SQL("o.currency_rate")),
             **self._time_bounds(company, fields.Datetime.now()),
         )
 
@@ -269,6 +402,7 @@ class CustomerLifecycleFact(models.Model):
                 since_window=before["window_start"],
                 last_message_id=company.lifecycle_last_message_id,
                 population=self._population_query(None),
+                purchases=self._purchases_query(None),
                 **bounds,
             )
         )

@@ -123,6 +123,14 @@ class ResCompany(models.Model):
         "every customer with an e-mail address who has not withdrawn or refused e-mail consent "
         "nor unsubscribed (blacklist). Check that this is allowed where you operate.",
     )
+    lifecycle_count_invoices = fields.Boolean(
+        string="Count Direct Invoices",
+        default=True,
+        help="Posted customer invoices made from no sale order count as purchases (a service "
+        "invoiced directly), and credit notes lower the revenue of what they refund. An "
+        "invoice made from a sale order is that order, never a second purchase. A change "
+        "takes effect at the next computation, which then recomputes every customer.",
+    )
     lifecycle_lost_rule = fields.Selection(
         [("interval", "Days Since the Last Order"), ("probability", "Probability Still Active")],
         string="Lost Rule",
@@ -304,9 +312,15 @@ class ResCompany(models.Model):
                 )
 
     def write(self, vals):
+        sources = [name for name in vals if name.startswith("lifecycle_count_")]
+        changed = self.filtered(lambda c: any(c[name] != vals[name] for name in sources))
         result = super().write(vals)
         if "lifecycle_profile_review_months" in vals:
             self._lifecycle_reschedule_profile_reviews()
+        if changed:
+            # what counts as a purchase changed: the next run recomputes every customer, the
+            # daily one would only see the customers whose documents changed
+            super(ResCompany, changed).write({"lifecycle_last_full_run": False})
         return result
 
     def _lifecycle_reschedule_profile_reviews(self):
