@@ -70,7 +70,8 @@ DIRECT_INVOICE_PURCHASES = """
     SELECT c.commercial_partner_id AS partner_id, m.company_id, 'invoice' AS source,
            'sale' AS state, m.invoice_date::timestamp AS date_order,
            m.amount_untaxed_signed AS amount, 0.0 AS margin, m.write_date
-""" + DIRECT_INVOICES
+    %(invoices)s
+"""
 # A posted credit note lowers the revenue of the purchase it refunds: the sale order its lines
 # come from (counted as sale orders are, always), else the invoice it reverses, else its own
 # date (both with the direct invoices).
@@ -109,19 +110,19 @@ SALE_ORDER_LINES = """
        AND (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
 """
 DIRECT_INVOICE_LINES = """
-    SELECT m.partner_id, m.company_id, %(gross)s AS gross, %(gross)s * l.discount / 100.0 AS discounted
+    SELECT m.partner_id, m.company_id,
+           %(gross)s AS gross, %(gross)s * l.discount / 100.0 AS discounted
       FROM account_move_line l
       JOIN (SELECT m.id, c.commercial_partner_id AS partner_id, m.company_id,
                    m.invoice_currency_rate
-""" + DIRECT_INVOICES + """
-           ) m ON m.id = l.move_id
+            %(invoices)s) m ON m.id = l.move_id
      WHERE l.display_type = 'product'
 """
 
 # Per customer of the population (or of ids) and company, what its purchases in that company
 # say: a row for every customer in the lifecycle company (%(company_id)s, whose facts the stages
 # and segments come from), and in each other company for the customers who bought there. The
-# purchases are read for the customers of ids and the customers they referred (%(scope)s: the
+# purchases are read for the customers of ids and the customers they referred (for the
 # referral figures). The population's size is badly estimated (id = commercial_partner_id), so
 # each part is MATERIALIZED: computed once, not once per customer inside a nested loop.
 AGGREGATE = """
@@ -327,7 +328,7 @@ class CustomerLifecycleFact(models.Model):
                 amount=in_company_currency(SQL("o.amount_untaxed"), SQL("o.currency_rate")),
                 margin=in_company_currency(SQL("COALESCE(o.margin, 0)"), SQL("o.currency_rate")),
             ),
-            SQL(DIRECT_INVOICE_PURCHASES, ids=ids, other_source=other_source),
+            SQL(DIRECT_INVOICE_PURCHASES, invoices=self._direct_invoices(ids)),
             SQL(CREDIT_NOTE_PURCHASES, ids=ids, other_source=other_source),
         ]
 
@@ -345,13 +346,19 @@ class CustomerLifecycleFact(models.Model):
             ),
             SQL(
                 DIRECT_INVOICE_LINES,
-                ids=ids,
-                other_source=self._lifecycle_other_source_invoice(SQL.identifier("m")),
+                invoices=self._direct_invoices(ids),
                 gross=in_company_currency(
                     SQL("l.price_unit * l.quantity"), SQL("m.invoice_currency_rate")
                 ),
             ),
         ]
+
+    @api.model
+    def _direct_invoices(self, ids):
+        """SQL: FROM and WHERE of these customers' counted direct invoices (m) and their
+        customers (c)."""
+        other_source = self._lifecycle_other_source_invoice(SQL.identifier("m"))
+        return SQL(DIRECT_INVOICES, ids=ids, other_source=other_source)
 
     @api.model
     def _lifecycle_other_source_invoice(self, move):
