@@ -1,0 +1,125 @@
+"""Fixtures of the Point of Sale bridge's tests: a shop with an open session, and orders sent
+as the POS sends them (pos.order.sync_from_ui, the real path of a sale at the counter)."""
+
+from uuid import uuid4
+
+from freezegun import freeze_time
+
+from odoo import Command, fields
+
+from ..common import LifecycleCase
+
+
+class PosLifecycleCase(LifecycleCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.shop = cls.pos_shop("Lifecycle Test Shop", "LCSH")
+        cls.product.available_in_pos = True
+
+    @classmethod
+    def pos_shop(cls, name, code, currency=None):
+        """A POS (pos.config) paid in cash, in currency (the company's by default), with an
+        open session."""
+        journal = cls.env["account.journal"].create(
+            {"name": name, "code": code, "type": "cash", "currency_id": currency and currency.id}
+        )
+        cash = cls.env["pos.payment.method"].create(
+            {"name": f"{name} Cash", "journal_id": journal.id}
+        )
+        shop = cls.env["pos.config"].create(
+            {"name": name, "payment_method_ids": [Command.set(cash.ids)]}
+        )
+        if currency:
+            pricelist = cls.env["product.pricelist"].create(
+                {"name": f"{name} Prices", "currency_id": currency.id}
+            )
+            shop.write(
+                {
+                    "pricelist_id": pricelist.id,
+                    "available_pricelist_ids": [Command.set(pricelist.ids)],
+                }
+            )
+        shop.open_ui()
+        shop.current_session_id.set_opening_control(0, None)
+        return shop
+
+    def order_data(
+        self,
+        customer,
+        amount,
+        session,
+        qty=1,
+        discount=0.0,
+        refund_of=None,
+        to_invoice=False,
+        env=None,
+    ):
+        """What the POS sends for a sale (or, with refund_of, the refund of that order's first
+        line) paid in cash, now: one untaxed line of the test product, amount the order's
+        untaxed total (negative for a refund) before the discount (in %)."""
+        env = env or self.env
+        price = amount / qty
+        total = round(price * qty * (1 - discount / 100.0), 2)
+        line = {
+            "product_id": self.product.id,
+            "qty": qty,
+            "price_unit": price,
+            "discount": discount,
+            "price_subtotal": total,
+            "price_subtotal_incl": total,
+            "tax_ids": [Command.clear()],
+        }
+        if refund_of:
+            line["refunded_orderline_id"] = refund_of.lines[:1].id
+        uuid = str(uuid4())
+        return {
+            "uuid": uuid,
+            "name": f"Order {uuid}",
+            "session_id": session.id,
+            "partner_id": customer.id if customer else False,
+            "date_order": fields.Datetime.to_string(fields.Datetime.now()),
+            "lines": [Command.create(line)],
+            "payment_ids": [
+                Command.create(
+                    {
+                        "amount": total,
+                        "name": fields.Datetime.now(),
+                        "payment_method_id": session.config_id.payment_method_ids[:1].id,
+                    }
+                )
+            ],
+            "amount_paid": total,
+            "amount_return": 0,
+            "amount_tax": 0,
+            "amount_total": total,
+            "pricelist_id": session.config_id.pricelist_id.id,
+            "fiscal_position_id": False,
+            "to_invoice": to_invoice,
+            "is_refund": bool(refund_of),
+            "state": "paid",
+            "last_order_preparation_change": "{}",
+            "user_id": env.uid,
+        }
+
+    def sell(self, customer, amount, when=None, shop=None, env=None, **kwargs):
+        """A sale at the counter (see order_data) sent as the POS sends it
+        (pos.order.sync_from_ui), on day `when` (now by default). Returns the order; the
+        answer to the POS is kept in last_sync."""
+        env = env or self.env
+        session = (shop or self.shop).current_session_id
+        with freeze_time(when or fields.Datetime.now()):
+            data = self.order_data(customer, amount, session, env=env, **kwargs)
+            self.last_sync = env["pos.order"].sync_from_ui([data])
+        order = env["pos.order"].browse(self.last_sync["pos.order"][-1]["id"])
+        self.assertEqual(order.uuid, data["uuid"])
+        return order
+
+    def figures(self, customer):
+        """(stage code, order count, revenue) of the customer, read fresh."""
+        customer.invalidate_recordset()
+        return (
+            customer.lifecycle_stage_id.code,
+            customer.lifecycle_order_count,
+            customer.lifecycle_revenue_total,
+        )
