@@ -29,8 +29,10 @@ shell:  ## Odoo shell on the demo database
 venv:
 	@bash .ci/venv.sh
 
-wheel: venv  ## dist/odoo_addon_customer_lifecycle-<version>-py3-none-any.whl
-	@.venv/bin/pip wheel --quiet --no-deps --no-build-isolation . -w dist
+wheel: venv  ## dist/odoo_addon_<addon>-<version>-py3-none-any.whl for the main addon and each bridge
+	@for manifest in */__manifest__.py; do \
+	  CLC_ADDON=$${manifest%%/*} .venv/bin/pip wheel --quiet --no-deps --no-build-isolation . -w dist || exit 1; \
+	done
 
 clean: stop  ## remove .run/ (databases of the private cluster included), dist/ and build/
 	rm -rf .run dist build *.egg-info

@@ -1,16 +1,20 @@
-"""Wheel `odoo-addon-customer_lifecycle`: installs the addon as `odoo.addons.customer_lifecycle`.
+"""Wheels `odoo-addon-<addon>`: install an addon of this repository as `odoo.addons.<addon>`.
 
-`odoo` and `odoo.addons` are namespace packages, so nothing is shipped for them; Odoo finds the
-addon in site-packages with no addons_path change.
+`pip wheel .` builds the main addon, customer_lifecycle; `CLC_ADDON=customer_lifecycle_pos pip
+wheel --no-build-isolation .` a bridge (`make wheel` builds them all). `odoo` and `odoo.addons`
+are namespace packages, so nothing is shipped for them; Odoo finds the addon in site-packages with
+no addons_path change. A dependency on another addon of the repository is a requirement on its
+wheel.
 """
 
 import ast
+import os
 from pathlib import Path
 
 from setuptools import setup
 
-ADDON = "customer_lifecycle"
 HERE = Path(__file__).parent
+ADDON = os.environ.get("CLC_ADDON", "customer_lifecycle")
 MANIFEST = ast.literal_eval((HERE / ADDON / "__manifest__.py").read_text())
 
 
@@ -35,6 +39,15 @@ def _data_files():
     )
 
 
+def _addon_requirements():
+    """The wheels of the repository's addons this one depends on, at this version or later."""
+    return [
+        f"odoo-addon-{name}>={MANIFEST['version']}"
+        for name in MANIFEST["depends"]
+        if (HERE / name / "__manifest__.py").is_file()
+    ]
+
+
 setup(
     name=f"odoo-addon-{ADDON}",
     version=MANIFEST["version"],
@@ -50,6 +63,7 @@ setup(
     include_package_data=True,
     install_requires=[
         "odoo>=19.0a,<19.1dev",
+        *_addon_requirements(),
         *MANIFEST.get("external_dependencies", {}).get("python", []),
     ],
     classifiers=[
@@ -58,4 +72,6 @@ setup(
         "Programming Language :: Python :: 3",
     ],
     zip_safe=False,
+    # each addon builds apart: a shared build/lib would slip one addon's files into another's wheel
+    options={"build": {"build_base": f"build/{ADDON}"}},
 )
