@@ -21,25 +21,33 @@ class PosLifecycleCase(LifecycleCase):
     def pos_shop(cls, name, code, currency=None):
         """A POS (pos.config) paid in cash, in currency (the company's by default), with an
         open session."""
-        journal = cls.env["account.journal"].create(
+        Journal = cls.env["account.journal"]
+        journal = Journal.create(
             {"name": name, "code": code, "type": "cash", "currency_id": currency and currency.id}
         )
         cash = cls.env["pos.payment.method"].create(
             {"name": f"{name} Cash", "journal_id": journal.id}
         )
-        shop = cls.env["pos.config"].create(
-            {"name": name, "payment_method_ids": [Command.set(cash.ids)]}
-        )
-        if currency:
+        vals = {"name": name, "payment_method_ids": [Command.set(cash.ids)]}
+        if currency:  # a POS is in its sales journal's currency
+            sales, invoices = Journal.create(
+                [
+                    {"name": f"{name} {kind}", "code": f"{code[:3]}{kind[0]}", "type": "sale",
+                     "currency_id": currency.id}
+                    for kind in ("Sales", "Invoices")
+                ]
+            )  # fmt: skip
             pricelist = cls.env["product.pricelist"].create(
                 {"name": f"{name} Prices", "currency_id": currency.id}
             )
-            shop.write(
-                {
-                    "pricelist_id": pricelist.id,
-                    "available_pricelist_ids": [Command.set(pricelist.ids)],
-                }
+            vals.update(
+                journal_id=sales.id,
+                invoice_journal_id=invoices.id,
+                use_pricelist=True,
+                pricelist_id=pricelist.id,
+                available_pricelist_ids=[Command.set(pricelist.ids)],
             )
+        shop = cls.env["pos.config"].create(vals)
         shop.open_ui()
         shop.current_session_id.set_opening_control(0, None)
         return shop
