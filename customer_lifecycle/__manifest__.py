@@ -43,6 +43,7 @@
         "views/customer_lifecycle_lost_reason_views.xml",
         "wizard/customer_lifecycle_lost_views.xml",
         "wizard/customer_lifecycle_profile_views.xml",
+        "wizard/customer_lifecycle_purchases_views.xml",
         "views/customer_lifecycle_menus.xml",
         "views/customer_satisfaction_request_views.xml",
         "views/customer_satisfaction_report_views.xml",

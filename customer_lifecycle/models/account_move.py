@@ -1,9 +1,17 @@
+from contextvars import ContextVar
+
 from odoo import api, fields, models
 from odoo.tools.misc import formatLang
 
 from .res_partner import MONEY
 
 CUSTOMER_DOCUMENTS = ("out_invoice", "out_refund")
+
+# Set while a state change of invoices re-evaluates their customers: cancelling a posted
+# invoice resets it to draft first (button_cancel calls button_draft), and the customers are
+# re-evaluated once, when the outer call ends. Per thread, not a context key (an RPC caller sets
+# those).
+_REEVALUATING = ContextVar("customer_lifecycle_invoice_reevaluation", default=False)
 
 
 class AccountMove(models.Model):
@@ -54,6 +62,11 @@ class AccountMove(models.Model):
         groups=MONEY,
     )
 
+    # The daily run finds the customer documents written since the last one.
+    _lifecycle_write_date_idx = models.Index(
+        "(write_date) WHERE move_type IN ('out_invoice', 'out_refund')"
+    )
+
     @api.depends("commercial_partner_id", "company_id")
     def _compute_lifecycle_figures(self):
         for company in self.company_id:
@@ -75,6 +88,59 @@ class AccountMove(models.Model):
             move.lifecycle_revenue_total = move.lifecycle_revenue_12m = 0.0
             move.lifecycle_days_to_pay = move.lifecycle_overdue_amount = 0.0
             move.lifecycle_paid_invoice_count = 0
+
+    # -- A posted, cancelled or reset invoice re-evaluates its customer at once ----------------
+
+    def _post(self, soft=True):
+        """Posting a customer invoice or credit note is a purchase (or a refund): its customer
+        is re-evaluated at once, as when an order is confirmed."""
+        return self._lifecycle_reevaluating(super()._post, soft=soft)
+
+    def button_draft(self):
+        """A posted invoice reset to draft counts no more."""
+        return self._lifecycle_reevaluating(super().button_draft)
+
+    def button_cancel(self):
+        """A cancelled invoice counts no more."""
+        return self._lifecycle_reevaluating(super().button_cancel)
+
+    def _lifecycle_reevaluating(self, method, *args, **kwargs):
+        """Run method (a state change of these moves) and re-evaluate, once for the whole
+        batch, the customers of those whose figures it may change (_lifecycle_purchase_customers).
+        A nested state change (button_cancel resets a posted invoice to draft first) leaves it
+        to the outer one. The engine honours deferred_reevaluation (bulk loaders)."""
+        if _REEVALUATING.get():
+            return method(*args, **kwargs)
+        token = _REEVALUATING.set(True)
+        try:
+            result = method(*args, **kwargs)
+        finally:
+            _REEVALUATING.reset(token)
+        customers = self._lifecycle_purchase_customers()
+        if customers:
+            self.env["customer.lifecycle.engine"].sudo()._recompute_partners(customers, "order")
+        return result
+
+    def _lifecycle_purchase_customers(self):
+        """The commercial partners whose purchases these moves' state changes: those of customer
+        credit notes, and of customer invoices that are direct invoices (no line made from a
+        sale order: posting that invoice changes nothing the order did not count already; its
+        customer was re-evaluated when the order was confirmed) of a company counting them."""
+        customers = self.env["res.partner"]
+        for move in self.filtered(lambda m: m.move_type in CUSTOMER_DOCUMENTS):
+            if move.move_type == "out_invoice" and (
+                not move.company_id.lifecycle_count_invoices or move._lifecycle_made_from_order()
+            ):
+                continue
+            customers |= move.commercial_partner_id
+        return customers
+
+    def _lifecycle_made_from_order(self):
+        """Whether this invoice was made from an order the lifecycle counts already (a sale
+        order here; the Point of Sale bridge adds its orders): it is that order, not a purchase
+        of its own."""
+        self.ensure_one()
+        return bool(self.invoice_line_ids.sale_line_ids)
 
     def _get_alerts(self):
         alerts = super()._get_alerts()

@@ -169,9 +169,10 @@ class CustomerLifecycleHistory(models.Model):
         engine = self.env["customer.lifecycle.engine"]
         company = self.env["res.company"].sudo()._lifecycle_company()
         settings = company._lifecycle_settings()
-        population = self.env["customer.lifecycle.fact"]._population_query(
-            partners.commercial_partner_id.ids if partners else None
-        )
+        ids = partners.commercial_partner_id.ids if partners else None
+        population = self.env["customer.lifecycle.fact"]._population_query(ids)
+        # every kind of purchase the engine counts (sale orders, direct invoices, a bridge's)
+        purchases = self.env["customer.lifecycle.fact"]._purchases_query(ids)
         engine._create_work_table(
             "clc_rebuilt",
             SQL(
@@ -190,6 +191,7 @@ class CustomerLifecycleHistory(models.Model):
             SQL(
                 rebuild.REBUILD,
                 population=population,
+                purchases=purchases,
                 company_id=company.id,
                 lost_factor=settings["lost_factor"],
                 min_lost_days=settings["min_lost_days"],
@@ -213,7 +215,14 @@ class CustomerLifecycleHistory(models.Model):
         phases["replace"] = time.monotonic() - started - sum(phases.values())
         cr.execute(SQL(rebuild.STAGE_SINCE))
         phases["stage dates"] = time.monotonic() - started - sum(phases.values())
-        cr.execute(SQL(rebuild.LEFT_AS_THEY_WERE, population=population, company_id=company.id))
+        cr.execute(
+            SQL(
+                rebuild.LEFT_AS_THEY_WERE,
+                population=population,
+                purchases=purchases,
+                company_id=company.id,
+            )
+        )
         left = cr.fetchone()[0]
         cr.execute(SQL("DROP TABLE pg_temp.clc_rebuilt"))
         self.invalidate_model()

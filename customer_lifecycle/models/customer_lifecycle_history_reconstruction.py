@@ -1,4 +1,4 @@
-"""The SQL that rebuilds customers' stage history from their orders (see
+"""The SQL that rebuilds customers' stage history from their purchases (see
 customer.lifecycle.history._reconstruct_from_orders for the rules and what is rebuilt).
 
 One statement fills the work table clc_rebuilt with every row to write, in order; the next ones
@@ -8,12 +8,19 @@ window functions over each customer's orders, no loop per customer.
 """
 
 # The rows to write, per customer, in order (seq; last: the customer's last row). Parameters:
-# population (the engine's), company_id (the lifecycle company), lost_factor, min_lost_days,
-# expected_default (the company median interval, else the default interval), fan_referrals.
+# population (the engine's), purchases (the engine's purchases of every kind:
+# customer.lifecycle.fact._purchases_query), company_id (the lifecycle company), lost_factor,
+# min_lost_days, expected_default (the company median interval, else the default interval),
+# fan_referrals.
 REBUILD = """
 INSERT INTO clc_rebuilt (partner_id, seq, anchor_id, last, stage_from, stage_to, date, trigger,
                          days_in_stage)
 WITH population AS (%(population)s),
+purchases AS MATERIALIZED (
+    SELECT p.partner_id, p.company_id, p.state, p.date_order
+      FROM (%(purchases)s) p
+     WHERE p.company_id = %(company_id)s AND p.state IN ('sale', 'draft', 'sent', 'cancel')
+),
 -- The install row of each customer: its earliest row, when a run (trigger schedule) wrote it
 -- as the customer's first stage (from no stage, or from Potential, the stage of a partner
 -- created after the install: the demo's) and nothing was reconstructed for the customer yet.
@@ -32,14 +39,14 @@ anchors AS MATERIALIZED (
        AND NOT EXISTS (SELECT 1 FROM customer_lifecycle_history r
                         WHERE r.partner_id = a.partner_id AND r.reconstructed IS TRUE)
 ),
--- The engine's orders (confirmed, of the lifecycle company, by commercial partner) placed before
--- the install row: what the history is rebuilt from.
+-- The engine's purchases (confirmed sale orders, direct invoices, a bridge's orders, of the
+-- lifecycle company, by commercial partner) placed before the install row: what the history
+-- is rebuilt from.
 orders AS MATERIALIZED (
-    SELECT c.commercial_partner_id AS partner_id, o.date_order AS at, o.id, a.date AS anchor_date
-      FROM sale_order o
-      JOIN res_partner c ON c.id = o.partner_id
-      JOIN anchors a ON a.partner_id = c.commercial_partner_id
-     WHERE o.state = 'sale' AND o.company_id = %(company_id)s AND o.date_order < a.date
+    SELECT o.partner_id, o.date_order AS at, a.date AS anchor_date
+      FROM purchases o
+      JOIN anchors a ON a.partner_id = o.partner_id
+     WHERE o.state = 'sale' AND o.date_order < a.date
 ),
 -- Each order with the lost threshold known on its day: GREATEST(min days, factor * expected),
 -- expected being the customer's own mean gap so far once it has two orders, else the company's
@@ -53,7 +60,7 @@ numbered AS (
       FROM (SELECT o.*, row_number() OVER w AS n, first_value(o.at) OVER w AS first_at,
                    lead(o.at) OVER w AS next_at
               FROM orders o
-            WINDOW w AS (PARTITION BY o.partner_id ORDER BY o.at, o.id)) o
+            WINDOW w AS (PARTITION BY o.partner_id ORDER BY o.at)) o
 ),
 -- The day each customer's N-th referral placed its first order (N: the company's setting),
 -- before the install row: the referral rule made a fan then.
@@ -61,11 +68,9 @@ fans AS (
     SELECT referrer AS partner_id, at
       FROM (SELECT r.lifecycle_referred_by_id AS referrer, min(o.date_order) AS at
               FROM res_partner r
-              JOIN res_partner c ON c.commercial_partner_id = r.id
-              JOIN sale_order o ON o.partner_id = c.id
+              JOIN purchases o ON o.partner_id = r.id
              WHERE r.lifecycle_referred_by_id IN (SELECT partner_id FROM anchors)
-               AND r.id = r.commercial_partner_id AND r.active
-               AND o.state = 'sale' AND o.company_id = %(company_id)s
+               AND r.id = r.commercial_partner_id AND r.active AND o.state = 'sale'
           GROUP BY r.id, r.lifecycle_referred_by_id) first_orders
 ),
 fan_days AS (
@@ -111,11 +116,10 @@ moves AS (
 ),
 -- Each customer's first quotation (or cancelled order).
 quotations AS (
-    SELECT c.commercial_partner_id AS partner_id, min(o.date_order) AS at
-      FROM sale_order o
-      JOIN res_partner c ON c.id = o.partner_id
-      JOIN anchors a ON a.partner_id = c.commercial_partner_id
-     WHERE o.state IN ('draft', 'sent', 'cancel') AND o.company_id = %(company_id)s
+    SELECT o.partner_id, min(o.date_order) AS at
+      FROM purchases o
+      JOIN anchors a ON a.partner_id = o.partner_id
+     WHERE o.state IN ('draft', 'sent', 'cancel')
   GROUP BY 1
 ),
 -- Before its first order a customer was a referral (referred by someone), a prospect (it asked
@@ -205,14 +209,13 @@ UPDATE res_partner p SET lifecycle_stage_date = e.date
                     WHERE h.partner_id = e.partner_id AND h.reconstructed IS NOT TRUE)
    AND p.lifecycle_stage_date IS DISTINCT FROM e.date
 """
-# Customers with orders whose history was left as it was: it was rebuilt before, or it starts
-# with a real move (a customer created after the install: its first order moved it).
+# Customers with purchases whose history was left as it was: it was rebuilt before, or it
+# starts with a real move (a customer created after the install: its first order moved it).
 LEFT_AS_THEY_WERE = """
 WITH population AS (%(population)s)
-SELECT count(DISTINCT c.commercial_partner_id)
-  FROM sale_order o
-  JOIN res_partner c ON c.id = o.partner_id
-  JOIN population p ON p.id = c.commercial_partner_id
+SELECT count(DISTINCT o.partner_id)
+  FROM (%(purchases)s) o
+  JOIN population p ON p.id = o.partner_id
  WHERE o.state = 'sale' AND o.company_id = %(company_id)s
-   AND NOT EXISTS (SELECT 1 FROM clc_rebuilt r WHERE r.partner_id = c.commercial_partner_id)
+   AND NOT EXISTS (SELECT 1 FROM clc_rebuilt r WHERE r.partner_id = o.partner_id)
 """

@@ -4,6 +4,9 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    lifecycle_count_invoices = fields.Boolean(
+        related="company_id.lifecycle_count_invoices", readonly=False
+    )
     lifecycle_lost_factor = fields.Float(related="company_id.lifecycle_lost_factor", readonly=False)
     lifecycle_min_lost_days = fields.Integer(
         related="company_id.lifecycle_min_lost_days", readonly=False

@@ -1351,10 +1351,34 @@ class ResPartner(models.Model):
         return action
 
     def action_view_lifecycle_orders(self):
-        """The confirmed orders the lifecycle figures are computed from, as the user may read
-        them. The button counts all of them, whoever sold them (the stage rests on them all);
-        a rep with "Own Documents Only" sees only theirs: the list's title then says how many
-        of them it shows and why, rather than open other reps' orders with elevated rights."""
+        """The orders button: the purchases the lifecycle figures are computed from. A customer
+        who bought from one source (sale orders, direct invoices, a bridge's) gets that source's
+        documents; one who bought from several, a dialog with a button per source and its
+        count (customer.lifecycle.purchases)."""
+        self.ensure_one()
+        self._lifecycle_check_funnel_user()
+        self.check_access("read")
+        sources = self._lifecycle_purchase_sources()
+        if len(sources) > 1:
+            customer = self.commercial_partner_id
+            wizard = self.env["customer.lifecycle.purchases"].create({"partner_id": customer.id})
+            return {
+                "type": "ir.actions.act_window",
+                "name": self.env._("Purchases of %(customer)s", customer=customer.name),
+                "res_model": "customer.lifecycle.purchases",
+                "res_id": wizard.id,
+                "view_mode": "form",
+                "views": [(False, "form")],
+                "target": "new",
+            }
+        method = sources[0][1] if sources else "action_view_lifecycle_sale_orders"
+        return getattr(self, method)()
+
+    def action_view_lifecycle_sale_orders(self):
+        """The confirmed sale orders the lifecycle figures count, as the user may read them.
+        The figure counts all of them, whoever sold them (the stage rests on them all); a rep
+        with "Own Documents Only" sees only theirs: the list's title then says how many of
+        them it shows and why, rather than open other reps' orders with elevated rights."""
         self.ensure_one()
         self._lifecycle_check_funnel_user()
         self.check_access("read")
@@ -1375,8 +1399,8 @@ class ResPartner(models.Model):
         action["name"] = self.env._("Confirmed Orders")
         action["domain"] = domain
         action["context"] = {"create": False}
-        # the button's own figure (stored by the engine): nothing is read with elevated rights
-        total = self.commercial_partner_id.lifecycle_order_count
+        # the engine's own figure: nothing is read with elevated rights
+        total = self._lifecycle_purchase_counts().get("sale", 0)
         shown = Order.search_count(domain)
         if shown < total:
             action["name"] = self.env._(
@@ -1390,6 +1414,84 @@ class ResPartner(models.Model):
             )
         action["display_name"] = action["name"]  # the title the web client shows
         return action
+
+    def action_view_lifecycle_invoices(self):
+        """The direct invoices the lifecycle figures count (posted customer invoices of the
+        lifecycle company made from no order), as the user may read them: a salesperson with
+        "Own Documents Only" sees the invoices that are theirs, and the title says how many of
+        how many."""
+        self.ensure_one()
+        self._lifecycle_check_funnel_user()
+        self.check_access("read")
+        Move = self.env["account.move"]
+        if not Move.has_access("read"):
+            raise UserError(
+                self.env._(
+                    "You may not read invoices: the button counts this customer's direct "
+                    "invoices, but opening them needs an Invoicing or Sales right. Ask an "
+                    "administrator."
+                )
+            )
+        domain = self._lifecycle_direct_invoice_domain()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice")
+        action["name"] = self.env._("Direct Invoices")
+        action["domain"] = domain
+        action["context"] = {"create": False, "default_move_type": "out_invoice"}
+        total = self._lifecycle_purchase_counts().get("invoice", 0)
+        shown = Move.search_count(domain)
+        if shown < total:
+            action["name"] = self.env._(
+                "Direct Invoices: %(shown)s of %(total)s (the others are not yours)",
+                shown=shown,
+                total=total,
+            )
+            action["help"] = Markup("<p>%s</p>") % self.env._(
+                "The other direct invoices of this customer belong to other salespeople: your "
+                "access shows your own invoices only. The lifecycle figures count them all."
+            )
+        action["display_name"] = action["name"]
+        return action
+
+    def _lifecycle_direct_invoice_domain(self):
+        """The direct invoices of this customer in the lifecycle company: posted customer
+        invoices with no line made from a sale order (the Point of Sale bridge also leaves
+        out those made from its orders)."""
+        return [
+            ("partner_id", "child_of", self.commercial_partner_id.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("company_id", "=", self.env["res.company"]._lifecycle_company().id),
+            ("invoice_line_ids", "not any", [("sale_line_ids", "!=", False)]),
+        ]
+
+    def _lifecycle_purchase_sources(self):
+        """[(source, the action method opening its documents, purchases counted from it)] of
+        this customer, the sources it bought from only, in the order the buttons show them.
+        The Point of Sale bridge adds its orders."""
+        counts = self._lifecycle_purchase_counts()
+        methods = [
+            ("sale", "action_view_lifecycle_sale_orders"),
+            ("invoice", "action_view_lifecycle_invoices"),
+        ]
+        return [
+            (source, method, counts[source]) for source, method in methods if counts.get(source)
+        ]
+
+    def _lifecycle_purchase_counts(self):
+        """{source: purchases counted from it} of this customer in the lifecycle company, from
+        the engine's facts: 'sale' (sale orders), 'invoice' (direct invoices), 'pos' (the Point
+        of Sale bridge's orders). Private: derived figures for a customer the caller may
+        read."""
+        company = self.env["res.company"]._lifecycle_company()
+        customer = self.commercial_partner_id
+        fact = self.env["customer.lifecycle.fact"]._for(customer.ids, company).get(customer.id)
+        if not fact:
+            return {}
+        return {
+            "sale": fact.order_count - fact.invoice_orders - fact.pos_orders,
+            "invoice": fact.invoice_orders,
+            "pos": fact.pos_orders,
+        }
 
     def action_view_lifecycle_quotations(self):
         """The customer's open quotations in the lifecycle company, as the user may read them

@@ -7,3 +7,4 @@ from . import privacy_lookup_wizard
 from . import customer_lifecycle_backtest
 from . import customer_lifecycle_profile
 from . import customer_satisfaction_record
+from . import customer_lifecycle_purchases

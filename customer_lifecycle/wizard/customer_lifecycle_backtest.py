@@ -18,39 +18,41 @@ _logger = logging.getLogger(__name__)
 MIN_REPEAT_CUSTOMERS = 2
 DEFAULT_HOLDOUT_WEEKS = 26
 
-# Per customer of the calibration cohort (first confirmed order before the cut-off), in days:
-# the model's observation (calibration orders, first and last order before the cut-off) and the
-# orders of the holdout period [cut-off, end).
+# The company's purchases before the end of the test period, of every kind the engine counts
+# (confirmed sale orders, direct invoices, a bridge's orders: customer.lifecycle.fact.
+# _purchases_query), by commercial partner.
+PURCHASES = """
+    SELECT p.partner_id, p.date_order
+      FROM (%(purchases)s) p
+     WHERE p.state = 'sale' AND p.company_id = %(company_id)s AND p.date_order < %(end)s
+"""
+
+# Per customer of the calibration cohort (first purchase before the cut-off), in days: the
+# model's observation (calibration orders, first and last purchase before the cut-off) and the
+# purchases of the holdout period [cut-off, end).
 COHORT = """
-    SELECT c.commercial_partner_id AS partner_id,
+    WITH purchases AS (%(purchases)s)
+    SELECT o.partner_id,
            count(*) FILTER (WHERE o.date_order < %(cutoff)s) AS calibration_orders,
            %(cutoff)s::date - min(o.date_order)::date AS age,
            (max(o.date_order) FILTER (WHERE o.date_order < %(cutoff)s))::date
                - min(o.date_order)::date AS recency,
            count(*) FILTER (WHERE o.date_order >= %(cutoff)s) AS holdout_orders
-      FROM sale_order o
-      JOIN res_partner c ON c.id = o.partner_id
-     WHERE o.state = 'sale' AND o.company_id = %(company_id)s AND o.date_order < %(end)s
-  GROUP BY c.commercial_partner_id
+      FROM purchases o
+  GROUP BY o.partner_id
     HAVING min(o.date_order) < %(cutoff)s
 """
 
-# The cohort's holdout orders per week after the cut-off (week 1 = the first 7 days).
+# The cohort's holdout purchases per week after the cut-off (week 1 = the first 7 days).
 HOLDOUT_WEEKS = """
-    WITH cohort AS (
-        SELECT c.commercial_partner_id AS partner_id
-          FROM sale_order o
-          JOIN res_partner c ON c.id = o.partner_id
-         WHERE o.state = 'sale' AND o.company_id = %(company_id)s
-           AND o.date_order < %(cutoff)s
-      GROUP BY c.commercial_partner_id
+    WITH purchases AS MATERIALIZED (%(purchases)s),
+    cohort AS (
+        SELECT partner_id FROM purchases WHERE date_order < %(cutoff)s GROUP BY partner_id
     )
     SELECT (o.date_order::date - %(cutoff)s::date) / 7 + 1 AS week, count(*) AS orders
-      FROM sale_order o
-      JOIN res_partner c ON c.id = o.partner_id
-      JOIN cohort ON cohort.partner_id = c.commercial_partner_id
-     WHERE o.state = 'sale' AND o.company_id = %(company_id)s
-       AND o.date_order >= %(cutoff)s AND o.date_order < %(end)s
+      FROM purchases o
+      JOIN cohort ON cohort.partner_id = o.partner_id
+     WHERE o.date_order >= %(cutoff)s
   GROUP BY 1
 """
 
@@ -89,7 +91,8 @@ class CustomerLifecycleBacktest(models.TransientModel):
         required=True,
         readonly=True,
         default=lambda self: self._default_company_id(),
-        help="Only the confirmed sale orders of this company are used.",
+        help="Only the purchases made from this company are used: its confirmed sale orders, "
+        "and the direct invoices and counter sales it counts as purchases.",
     )
     state = fields.Selection(
         [("draft", "Not Run"), ("done", "Done"), ("failed", "Not Enough History")],
@@ -103,7 +106,8 @@ class CustomerLifecycleBacktest(models.TransientModel):
     customer_count = fields.Integer(
         string="Customers",
         readonly=True,
-        help="Customers who had placed at least one confirmed order before the cut-off date. "
+        help="Customers who had bought at least once (a confirmed order, a counted invoice) before "
+        "the cut-off date. "
         "Customers who ordered for the first time after it are left out: the model knew "
         "nothing about them.",
     )
@@ -123,7 +127,7 @@ class CustomerLifecycleBacktest(models.TransientModel):
     actual_orders = fields.Integer(
         string="Actual Orders",
         readonly=True,
-        help="How many confirmed orders these customers really placed during the test period.",
+        help="How many purchases these customers really made during the test period.",
     )
     difference_percent = fields.Float(
         string="Forecast Difference (%)",
@@ -235,17 +239,18 @@ class CustomerLifecycleBacktest(models.TransientModel):
     # ------------------------------------------------------------------
 
     def _query_params(self):
-        return {
-            "company_id": self.company_id.id,
-            "cutoff": self.cutoff_date,
-            "end": self.date_end,
-        }
+        purchases = SQL(
+            PURCHASES,
+            purchases=self.env["customer.lifecycle.fact"]._purchases_query(None),
+            company_id=self.company_id.id,
+            end=self.date_end,
+        )
+        return {"purchases": purchases, "cutoff": self.cutoff_date}
 
     def _cohort(self):
         """Per customer of the cohort: (calibration orders, recency, age, holdout orders), as
         four arrays, recency and age in days."""
-        self.env["sale.order"].flush_model(["state", "company_id", "date_order", "partner_id"])
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env.flush_all()  # the purchases are read from several models' tables
         rows = self.env.execute_query(SQL(COHORT, **self._query_params()))
         if not rows:
             return tuple(np.zeros(0) for _index in range(4))
