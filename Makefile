@@ -7,7 +7,7 @@ ifeq ($(origin LANG),command line)
 DEMO_LANG := $(LANG)
 override LANG := C.UTF-8
 endif
-export RESET HTTP_PORT DEMO_DB DEMO_LANG ODOO_SRC KEEP_DB SIZE RUNS CLIENTS LOAD_SECONDS LOAD_REUSE
+export RESET POS HTTP_PORT DEMO_DB DEMO_LANG ODOO_SRC KEEP_DB SIZE RUNS CLIENTS LOAD_SECONDS LOAD_REUSE
 
 .PHONY: demo test stop lint shell venv wheel bench loadtest screenshot pot clean mutation
 

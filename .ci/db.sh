@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Odoo configuration and databases for the suite and the demo.
 #   db.sh conf                 write .run/odoo.conf for the current PostgreSQL (.run/pg.env)
-#   db.sh template [demo]      print the name of a template database holding the addon's
-#                              dependencies (with demo data when asked), building it when missing
-#   db.sh fresh NAME [demo]    (re)create database NAME as a copy of that template
+#   db.sh template [demo] [MODULES]
+#                              print the name of a template database holding the addon's
+#                              dependencies (with demo data when asked, and the Odoo modules
+#                              MODULES, comma-separated: a bridge's apps), building it when missing
+#   db.sh fresh NAME [demo] [MODULES]
+#                              (re)create database NAME as a copy of that template
 # Templates are keyed on the Odoo revision, the dependency list and the phonenumbers version, and kept as dumps under
 # ~/.cache/customer_lifecycle so that a new clone or a new cluster restores them in seconds.
 set -euo pipefail
@@ -40,8 +43,8 @@ CONF
 db_exists() { psql -d postgres -XAtqc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; }
 
 template() {
-  local demo=${1:-} deps phonenumbers key name dump log
-  deps=$(addon_depends)
+  local demo=${1:-} extra=${2:-} deps phonenumbers key name dump log
+  deps=$(addon_depends)${extra:+,$extra}
   # phonenumbers decides how phone_validation stores numbers (E.164 or as typed) in the
   # template's own partners: a template built without it (or with another version) is stale.
   phonenumbers=$("$VENV/bin/python" -c 'import phonenumbers; print(phonenumbers.__version__)' 2>/dev/null || echo none)
@@ -77,8 +80,8 @@ PY
 }
 
 fresh() {
-  local db=$1 demo=${2:-} tpl
-  tpl=$(template "$demo")
+  local db=$1 demo=${2:-} extra=${3:-} tpl
+  tpl=$(template "$demo" "$extra")
   dropdb --if-exists --force "$db"
   createdb -T "$tpl" "$db"
   rm -rf "$RUN/data/filestore/$db"
@@ -86,7 +89,7 @@ fresh() {
 
 case ${1:-} in
   conf) write_conf ;;
-  template) write_conf; template "${2:-}" ;;
-  fresh) write_conf; fresh "$2" "${3:-}" ;;
-  *) die "usage: db.sh conf | template [demo] | fresh NAME [demo]" ;;
+  template) write_conf; template "${2:-}" "${3:-}" ;;
+  fresh) write_conf; fresh "$2" "${3:-}" "${4:-}" ;;
+  *) die "usage: db.sh conf | template [demo] [MODULES] | fresh NAME [demo] [MODULES]" ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: the database lifecycle_demo (created from the cached demo template on first use, or
-# when RESET=1), the addon with its demo data, the language DEMO_LANG if given (make demo LANG=it_IT),
-# the lifecycle computation, then Odoo served on 127.0.0.1 until Ctrl-C.
+# when RESET=1), the addon with its demo data beside the Point of Sale (its bridge comes in by
+# itself; POS=0 leaves the Point of Sale out), the language DEMO_LANG if given (make demo
+# LANG=it_IT), the lifecycle computation, then Odoo served on 127.0.0.1 until Ctrl-C.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -10,9 +11,11 @@ PORT=${HTTP_PORT:-8069}
 prepare_odoo  # .run/odoo.conf takes HTTP_PORT, 8069 by default
 odoo=("$VENV/bin/python" "$SRC/odoo-bin" -c "$RUN/odoo.conf")
 log=$RUN/log/demo.log
+apps=point_of_sale,pos_loyalty
+[ "${POS:-1}" = 0 ] && apps=
 
 if [ -n "${RESET:-}" ] || ! psql -d postgres -XAtqc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
-  bash "$ROOT/.ci/db.sh" fresh "$DB" demo
+  bash "$ROOT/.ci/db.sh" fresh "$DB" demo "$apps"
   say "Installing customer_lifecycle with its demo customers and orders into $DB ..."
   "${odoo[@]}" -d "$DB" -i customer_lifecycle --stop-after-init --no-http --logfile="$log" ||
     die "install failed: see $log"
@@ -63,6 +66,8 @@ cat <<MSG
                     customer invoice's alert line; tab "Invoicing" on a customer's form
   Stages, reasons:  Sales > Configuration > Customer Lifecycle
   Settings:         Sales > Configuration > Settings, block "Customer Lifecycle"
+  Shop counter:     Point of Sale > Shop > New Session (unless POS=0): choose a customer, see
+                    their stage, value class and next special date beside the name
   Ctrl-C stops the server; 'make stop' also stops the private PostgreSQL.
 
 MSG

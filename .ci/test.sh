@@ -6,8 +6,11 @@
 #      with the HTTP server; browser tours run when chromium is installed, else they skip;
 #   3. with Odoo 19: the replica tests (tests/test_replica.py) against a hot standby of the
 #      private PostgreSQL, and the nightly run killed at each phase (tests/test_killed_run.py);
-#   4. with Odoo 19: install checks on a database with demo data (install, upgrade, uninstall),
-#      each with a clean log.
+#   4. with Odoo 19: the Point of Sale bridge: the main addon installed into a database with
+#      point_of_sale (and pos_loyalty) brings customer_lifecycle_pos in (auto_install), then
+#      pytest-odoo on tests/pos;
+#   5. with Odoo 19: install checks on a database with demo data (install, upgrade, uninstall),
+#      each with a clean log, without and with the Point of Sale.
 # Ends with one line "total: N passed, N failed, N skipped". A missing Odoo skips 2 to 4 loudly;
 # a broken setup fails.
 set -uo pipefail
@@ -16,9 +19,13 @@ set -uo pipefail
 REPORTS=$RUN/reports
 TEST_DB=clc_test_$$
 CHECK_DB=clc_check_$$
+POS_DB=clc_pos_$$
+POS_CHECK_DB=clc_pos_check_$$
+# the Odoo apps the Point of Sale bridge works with in the suite
+POS_MODULES=point_of_sale,pos_loyalty
 passed=0 failed=0 skipped=0
 
-rm -rf "$REPORTS" "$RUN"/log/{install,install-demo,upgrade,uninstall}.log && mkdir -p "$REPORTS" "$RUN/log"
+rm -rf "$REPORTS" "$RUN"/log/{install,install-pos,install-demo,upgrade,uninstall}.log "$RUN"/log/pos-*.log && mkdir -p "$REPORTS" "$RUN/log"
 
 fail_setup() { say "ERROR: $*"; summary; exit 1; }
 
@@ -72,7 +79,9 @@ count_odoo_tests() {
   python3 - "$ROOT/tests" <<'PY'
 import ast, pathlib, sys
 n = 0
-for path in pathlib.Path(sys.argv[1]).glob("test_*.py"):
+for path in pathlib.Path(sys.argv[1]).rglob("test_*.py"):
+    if "standalone" in path.parts:
+        continue
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
             n += 1
@@ -110,10 +119,72 @@ killed_phase() {
   say "(killed-run phase: $((SECONDS - started)) s)"
 }
 
+# module_state DB MODULE: the module's state in that database.
+module_state() {
+  psql -d "$1" -XAtqc "SELECT state FROM ir_module_module WHERE name = '$2'"
+}
+
+# check_installed NAME DB MODULE: a step passes when the module is installed in DB.
+check_installed() {
+  local state
+  state=$(module_state "$2" "$3")
+  if [ "$state" = installed ]; then
+    passed=$((passed + 1)); say "PASSED: $1"
+  else
+    failed=$((failed + 1)); say "FAILED: $1 — $3 is '${state:-absent}'"
+  fi
+}
+
+# pos_phase: the main addon installed where the Point of Sale is brings the bridge in, with a
+# clean log; then the bridge's tests (tests/pos) on that database.
+pos_phase() {
+  local started=$SECONDS
+  say "== The Point of Sale bridge (customer_lifecycle_pos)"
+  bash "$ROOT/.ci/db.sh" fresh "$POS_DB" "" "$POS_MODULES" ||
+    fail_setup "creating the Point of Sale database failed"
+  "${odoo[@]}" -d "$POS_DB" -i customer_lifecycle --logfile="$RUN/log/install-pos.log" ||
+    fail_setup "installing the addon beside the Point of Sale failed: see $RUN/log/install-pos.log"
+  check_log "install beside the Point of Sale" "$RUN/log/install-pos.log"
+  check_installed "the Point of Sale bridge installs itself (auto_install)" "$POS_DB" customer_lifecycle_pos
+  run_pytest pos "$ROOT/tests/pos" -q \
+    --odoo-config="$RUN/odoo.conf" --odoo-database="$POS_DB" --odoo-log-level=warn "${http[@]}"
+  say "(Point of Sale phase: $((SECONDS - started)) s)"
+}
+
+# install_checks DB MODULES NAME: on a new database with demo data (and these Odoo apps), the
+# main addon's install (bringing the bridges of those apps), an upgrade and an uninstall (of the
+# bridge, when there is one: the main addon stays), each with a clean log.
+install_checks() {
+  local db=$1 modules=$2 name=$3 log=$RUN/log/${3:+$3-} target=customer_lifecycle
+  bash "$ROOT/.ci/db.sh" fresh "$db" demo "$modules" || fail_setup "creating the demo database failed"
+  [ -n "$modules" ] && target=customer_lifecycle_pos
+  if ! "${odoo[@]}" -d "$db" -i customer_lifecycle --logfile="${log}install-demo.log"; then
+    failed=$((failed + 3)); say "FAILED: install with demo data${name:+ ($name)} — see ${log}install-demo.log"
+    return
+  fi
+  check_log "install with demo data${name:+ ($name)}" "${log}install-demo.log"
+  "${odoo[@]}" -d "$db" -u "$target" --logfile="${log}upgrade.log"
+  check_log "upgrade of $target (-u)${name:+ ($name)}" "${log}upgrade.log"
+  "$VENV/bin/python" "$SRC/odoo-bin" shell -c "$RUN/odoo.conf" -d "$db" --no-http \
+    --logfile="${log}uninstall.log" >/dev/null <<PY
+env["ir.module.module"].search([("name", "=", "$target")]).button_immediate_uninstall()
+state = env["ir.module.module"].search([("name", "=", "$target")]).state
+if state != "uninstalled":
+    import logging
+    logging.getLogger("customer_lifecycle.checks").error("module state after uninstall: %s", state)
+PY
+  check_log "uninstall of $target${name:+ ($name)}" "${log}uninstall.log"
+  if [ "$target" != customer_lifecycle ]; then
+    check_installed "the main addon stays after the bridge's uninstall${name:+ ($name)}" "$db" customer_lifecycle
+  fi
+}
+
 cleanup() {
   [ -n "${KEEP_DB:-}" ] && return
   [ -f "$RUN/pg.env" ] || return
-  (. "$RUN/pg.env"; dropdb --if-exists --force "$TEST_DB"; dropdb --if-exists --force "$CHECK_DB") 2>/dev/null
+  (. "$RUN/pg.env"
+   for db in "$TEST_DB" "$CHECK_DB" "$POS_DB" "$POS_CHECK_DB"; do dropdb --if-exists --force "$db"; done
+  ) 2>/dev/null
 }
 trap cleanup EXIT
 
@@ -149,7 +220,7 @@ http=(--odoo-http)
 replica=(--odoo-dev=replica)
 [ -n "${PGHOST:-}" ] && replica+=(--odoo-extra "db_replica_host=$PGHOST")
 [ -n "${PGPORT:-}" ] && replica+=(--odoo-extra "db_replica_port=$PGPORT")
-run_pytest odoo "$ROOT/tests" --ignore="$ROOT/tests/standalone" -q \
+run_pytest odoo "$ROOT/tests" --ignore="$ROOT/tests/standalone" --ignore="$ROOT/tests/pos" -q \
   --ignore="$ROOT/tests/test_replica.py" --ignore="$ROOT/tests/test_killed_run.py" \
   --odoo-config="$RUN/odoo.conf" --odoo-database="$TEST_DB" --odoo-log-level=warn \
   "${replica[@]}" "${http[@]}"
@@ -161,24 +232,11 @@ fi
 replica_phase
 killed_phase
 
+pos_phase
+
 say "== Install checks on a database with demo data"
-bash "$ROOT/.ci/db.sh" fresh "$CHECK_DB" demo || fail_setup "creating the demo database failed"
-if "${odoo[@]}" -d "$CHECK_DB" -i customer_lifecycle --logfile="$RUN/log/install-demo.log"; then
-  check_log "install with demo data" "$RUN/log/install-demo.log"
-  "${odoo[@]}" -d "$CHECK_DB" -u customer_lifecycle --logfile="$RUN/log/upgrade.log"
-  check_log "upgrade (-u)" "$RUN/log/upgrade.log"
-  "$VENV/bin/python" "$SRC/odoo-bin" shell -c "$RUN/odoo.conf" -d "$CHECK_DB" --no-http \
-    --logfile="$RUN/log/uninstall.log" >/dev/null <<'PY'
-env["ir.module.module"].search([("name", "=", "customer_lifecycle")]).button_immediate_uninstall()
-state = env["ir.module.module"].search([("name", "=", "customer_lifecycle")]).state
-if state != "uninstalled":
-    import logging
-    logging.getLogger("customer_lifecycle.checks").error("module state after uninstall: %s", state)
-PY
-  check_log "uninstall" "$RUN/log/uninstall.log"
-else
-  failed=$((failed + 3)); say "FAILED: install with demo data — see $RUN/log/install-demo.log"
-fi
+install_checks "$CHECK_DB" "" ""
+install_checks "$POS_CHECK_DB" "$POS_MODULES" pos
 
 summary
 exit $((failed > 0))
