@@ -10,6 +10,9 @@
     "data": [
         "views/res_config_settings_views.xml",
     ],
+    "demo": [
+        "demo/pos_demo.xml",
+    ],
     "assets": {
         "point_of_sale._assets_pos": [
             "customer_lifecycle_pos/static/src/**/*",
