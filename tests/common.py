@@ -120,6 +120,17 @@ class LifecycleCase(TransactionCase):
             move.action_post()
         return move
 
+    def invoice_of(self, order, when, due, amount=None):
+        """The posted invoice of a (one-line) confirmed order, dated `when`, due on `due`, for
+        `amount` when given (a partial invoice): the order's purchase, never a second one."""
+        with freeze_time(when):
+            move = order._create_invoices()
+            move.write({"invoice_date": when, "invoice_date_due": due})
+            if amount is not None:
+                move.invoice_line_ids.price_unit = amount
+            move.action_post()
+        return move
+
     def nightly_run(self, when):
         """The scheduled action, run as the scheduler runs it, on day `when`; fails the test when
         the run crashed or did not run. Returns what the run reports: the counts of rows written

@@ -152,11 +152,11 @@ class TestPaymentBehaviour(LifecycleCase):
         )
 
     def test_the_accountant_sees_the_figures_on_the_invoice_not_the_funnel_actions(self):
-        self.order(self.customer, "2026-01-02", amount=1000.0)
-        self.order(self.customer, "2026-01-20", amount=500.0)
-        invoice = self.invoice("2026-01-02", "2026-01-31", 1000.0)
+        first = self.order(self.customer, "2026-01-02", amount=1000.0)
+        second = self.order(self.customer, "2026-01-20", amount=500.0)
+        invoice = self.invoice_of(first, "2026-01-02", "2026-01-31")
         self.pay(invoice, "2026-02-04", 1000.0)
-        self.invoice("2026-02-01", "2026-02-15", 200.0)
+        self.invoice_of(second, "2026-02-01", "2026-02-15", amount=200.0)
         self.nightly_run("2026-03-01")
         with freeze_time("2026-03-01"):
             move = invoice.with_user(self.accountant)
@@ -209,8 +209,8 @@ class TestPaymentBehaviour(LifecycleCase):
     def test_each_company_sees_its_own_figures_never_a_sum(self):
         other = self.env["res.company"].create({"name": "Gino Export"})
         self.env.user.company_ids |= other
-        self.order(self.customer, "2026-01-01", amount=1000.0)
-        self.invoice("2026-01-01", "2026-01-31", 1000.0)
+        here = self.order(self.customer, "2026-01-01", amount=1000.0)
+        self.invoice_of(here, "2026-01-01", "2026-01-31")
         with freeze_time("2026-01-01"):
             self.env["account.chart.template"].try_loading("generic_coa", other, install_demo=False)
             Order = self.env["sale.order"].with_company(other)
@@ -230,24 +230,7 @@ class TestPaymentBehaviour(LifecycleCase):
                 }
             )
             order.action_confirm()
-            foreign = (
-                self.env["account.move"]
-                .with_company(other)
-                .create(
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": self.customer.id,
-                        "invoice_date": "2026-01-01",
-                        "invoice_date_due": "2026-01-15",
-                        "invoice_line_ids": [
-                            Command.create(
-                                {"name": "Beans", "price_unit": 300.0, "tax_ids": [Command.clear()]}
-                            )
-                        ],
-                    }
-                )
-            )
-            foreign.action_post()
+        foreign = self.invoice_of(order.with_company(other), "2026-01-01", "2026-01-15")
         self.nightly_run("2026-03-01")
         self.assertEqual(len(self.behaviour()), 2)
         with freeze_time("2026-03-01"):

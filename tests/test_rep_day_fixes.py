@@ -180,8 +180,8 @@ class TestNoPaymentYet(LifecycleCase):
         )
 
     def test_nothing_paid_reads_as_nothing_paid_everywhere(self):
-        self.order(self.customer, "2026-01-02", amount=28000.0)
-        invoice = self.invoice("2026-01-02", "2026-01-31", 28000.0)
+        order = self.order(self.customer, "2026-01-02", amount=28000.0)
+        invoice = self.invoice_of(order, "2026-01-02", "2026-01-31")
         self.nightly_run("2026-03-01")
         row = self.env["customer.lifecycle.payment"].search([("partner_id", "=", self.customer.id)])
         self.assertRecordValues(row, [{"paid_invoice_count": 0, "overdue_amount": 28000.0}])
