@@ -4,9 +4,11 @@ Run by .ci/bench.sh with .venv's Python:  bench.py CONFIG DATABASE SIZE [RUNS]
 SIZE is S (10,000 customers / about 100,000 orders), L (100,000 / about 1,000,000) or XL
 (1,000,000 / about 10,000,000). The data is written straight in SQL (orders with lines, five years
 of dates, skewed spend, 30 % one-time buyers, lapsed customers, quotations and cancelled orders, a
-tenth of the orders in a foreign currency), once, 100,000 customers per committed statement; then
+tenth of the orders in a foreign currency; of the documents, 30 % are POS orders posted with a
+closed session and 10 % posted direct invoices with their product and receivable lines, the rest
+sale orders), once, 100,000 customers per committed statement; then
 every scenario runs RUNS times and the medians, with the fastest and slowest run and their ratio
-to the floor (a bare GROUP BY over the confirmed orders), are printed as a Markdown table,
+to the floor (a bare GROUP BY over the purchases), are printed as a Markdown table,
 followed by the phone lookup, users' saves during the weekly full run (bench_saves.py) and Odoo's
 own Contacts screens without and with the addon (bench_screens.py).
 PHASE=generate: the data alone (bench.sh runs it before installing the addon);
@@ -52,6 +54,9 @@ INSERT INTO res_partner (name, complete_name, active, type, is_company, autopost
 UPDATE res_partner SET commercial_partner_id = id
  WHERE id > %(after)s AND commercial_partner_id IS NULL AND name LIKE 'Bench Customer %%';
 
+-- every purchase of the slice planned first: its customer, amount, day and source (30 %% POS
+-- orders, 10 %% direct invoices, the rest sale orders, of which 10 %% are cancelled or quotations)
+CREATE TEMP TABLE bench_purchase ON COMMIT DROP AS
 WITH customer AS (
     SELECT id,
            random() AS u_kind, random() AS u_count, random() AS u_lapsed,
@@ -63,24 +68,33 @@ WITH customer AS (
            CASE WHEN u_kind < 0.3 THEN 1 ELSE 1 + floor(-ln(1 - u_count) * 13)::int END AS n,
            CASE WHEN u_lapsed < 0.15 THEN 365 + floor(random() * 700)::int ELSE 0 END AS stop
       FROM customer
-), orders AS (
+)
+     SELECT p.id AS partner_id, k, x.r, x.amount, x.day, x.f,
+            CASE WHEN x.s < 0.3 THEN 'pos' WHEN x.s < 0.4 THEN 'invoice' ELSE 'sale' END
+                AS source
+       FROM plan p
+ CROSS JOIN generate_series(1, p.n) k
+ -- "+ k * 0" ties the lateral row to k, so that random() is drawn again for every order
+ CROSS JOIN LATERAL (SELECT random() + k * 0 AS r,
+                            round((p.spend * (0.5 + random() + k * 0))::numeric, 2) AS amount,
+                            now() - (p.stop + random() * (1825 - p.stop) + k * 0)
+                                * interval '1 day' AS day,
+                            random() + k * 0 AS s, random() + k * 0 AS f) x
+   ORDER BY p.id, k;
+
+WITH orders AS (
     INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id, company_id,
                             currency_id, date_order, state, amount_untaxed, amount_tax,
-                            amount_total, currency_rate, margin, create_date, write_date)
-         SELECT 'BENCH/' || p.id || '/' || k, p.id, p.id, p.id, %(company)s, %(currency)s,
-                x.day,
-                CASE WHEN x.r < 0.90 THEN 'sale' WHEN x.r < 0.95 THEN 'cancel' ELSE 'draft' END,
-                x.amount, 0, x.amount,
-                CASE WHEN random() < 0.1 THEN 1.08 ELSE 1.0 END, round(x.amount * 0.3, 2),
-                x.day, x.day
-           FROM plan p
-     CROSS JOIN generate_series(1, p.n) k
-     -- "+ k * 0" ties the lateral row to k, so that random() is drawn again for every order
-     CROSS JOIN LATERAL (SELECT random() + k * 0 AS r,
-                                round((p.spend * (0.5 + random() + k * 0))::numeric, 2) AS amount,
-                                now() - (p.stop + random() * (1825 - p.stop) + k * 0)
-                                    * interval '1 day' AS day) x
-       ORDER BY p.id, k
+                            amount_total, currency_rate, margin, picking_policy, create_date,
+                            write_date)
+         SELECT 'BENCH/' || b.partner_id || '/' || b.k, b.partner_id, b.partner_id, b.partner_id,
+                %(company)s, %(currency)s, b.day,
+                CASE WHEN b.r < 0.90 THEN 'sale' WHEN b.r < 0.95 THEN 'cancel' ELSE 'draft' END,
+                b.amount, 0, b.amount, CASE WHEN b.f < 0.1 THEN 1.08 ELSE 1.0 END,
+                round(b.amount * 0.3, 2), 'direct', b.day, b.day
+           FROM bench_purchase b
+          WHERE b.source = 'sale'
+       ORDER BY b.partner_id, b.k
       RETURNING id, amount_untaxed, company_id, currency_id
 )
 INSERT INTO sale_order_line (order_id, name, product_id, product_uom_qty, price_unit, discount,
@@ -90,11 +104,85 @@ INSERT INTO sale_order_line (order_id, name, product_id, product_uom_qty, price_
             now(), now()
        FROM orders o
  CROSS JOIN generate_series(1, 1 + o.id %% 3) k;
+
+-- POS orders paid at the counter and posted with their (closed) session: one line each, a
+-- fifth of them at 10 %% off, costed at 70 %%
+WITH orders AS (
+    INSERT INTO pos_order (name, pos_reference, uuid, session_id, config_id, company_id,
+                           partner_id, user_id, date_order, state, amount_tax, amount_total,
+                           amount_paid, amount_return, currency_rate, is_refund, to_invoice,
+                           source, create_date, write_date)
+         SELECT 'BENCH-POS/' || b.partner_id || '/' || b.k,
+                'BENCH-POS/' || b.partner_id || '/' || b.k,
+                md5('bench-pos/' || b.partner_id || '/' || b.k), %(session)s, %(config)s,
+                %(company)s, b.partner_id, %(user)s, b.day, 'done', 0, b.amount, b.amount, 0, 1.0,
+                FALSE, FALSE, 'pos', b.day, b.day
+           FROM bench_purchase b
+          WHERE b.source = 'pos'
+       ORDER BY b.partner_id, b.k
+      RETURNING id, amount_total, date_order
+)
+INSERT INTO pos_order_line (order_id, product_id, name, full_product_name, uuid, qty, price_unit,
+                            discount, price_subtotal, price_subtotal_incl, total_cost,
+                            is_total_cost_computed, company_id, create_date, write_date)
+     SELECT o.id, %(product)s, 'Bench counter line', 'Bench product',
+            md5('bench-pos-line/' || o.id), 1,
+            CASE WHEN o.id %% 5 = 0 THEN round(o.amount_total / 0.9, 2) ELSE o.amount_total END,
+            CASE WHEN o.id %% 5 = 0 THEN 10 ELSE 0 END, o.amount_total, o.amount_total,
+            round(o.amount_total * 0.7, 2), TRUE, %(company)s, o.date_order, o.date_order
+       FROM orders o;
+
+-- direct invoices (services invoiced without a sale order), posted: a product line and the
+-- receivable line; paid, but for half of those of the last 60 days (due after 30 days)
+WITH moves AS (
+    INSERT INTO account_move (name, journal_id, company_id, currency_id, partner_id,
+                              commercial_partner_id, move_type, state, auto_post, date,
+                              invoice_date, invoice_date_due, amount_untaxed,
+                              amount_untaxed_signed, amount_untaxed_in_currency_signed,
+                              amount_tax, amount_tax_signed, amount_total, amount_total_signed,
+                              amount_total_in_currency_signed, amount_residual,
+                              amount_residual_signed, payment_state, invoice_currency_rate,
+                              create_date, write_date)
+         SELECT 'BENCH/INV/' || b.partner_id || '/' || b.k, %(journal)s, %(company)s,
+                %(currency)s, b.partner_id, b.partner_id, 'out_invoice', 'posted', 'no',
+                b.day::date, b.day::date, b.day::date + 30, b.amount, b.amount, b.amount, 0, 0,
+                b.amount, b.amount, b.amount, u.residual, u.residual,
+                CASE WHEN u.residual = 0 THEN 'paid' ELSE 'not_paid' END, 1.0, b.day, b.day
+           FROM bench_purchase b
+     CROSS JOIN LATERAL (SELECT CASE WHEN b.day > now() - interval '60 days' AND b.f < 0.5
+                                     THEN b.amount ELSE 0 END AS residual) u
+          WHERE b.source = 'invoice'
+       ORDER BY b.partner_id, b.k
+      RETURNING id, name, partner_id, amount_total, amount_residual, date, invoice_date_due
+)
+INSERT INTO account_move_line (move_id, move_name, journal_id, company_id, company_currency_id,
+                               currency_id, account_id, partner_id, display_type, name,
+                               product_id, quantity, price_unit, discount, price_subtotal,
+                               price_total, balance, debit, credit, amount_currency,
+                               amount_residual, amount_residual_currency, reconciled, date,
+                               date_maturity, parent_state, create_date, write_date)
+     SELECT m.id, m.name, %(journal)s, %(company)s, %(currency)s, %(currency)s, l.account_id,
+            m.partner_id, l.display_type, l.name, l.product_id, l.quantity, l.price_unit, 0,
+            l.price_subtotal, l.price_subtotal, l.balance, greatest(l.balance, 0),
+            greatest(-l.balance, 0), l.balance, l.residual, l.residual, l.residual = 0, m.date,
+            l.date_maturity, 'posted', m.date, m.date
+       FROM moves m
+ CROSS JOIN LATERAL (
+            VALUES (%(income)s, 'product', 'Bench service', %(product)s, 1.0, m.amount_total,
+                    m.amount_total, -m.amount_total, 0::numeric, NULL::date),
+                   (%(receivable)s, 'payment_term', NULL, NULL, NULL, NULL, NULL, m.amount_total,
+                    m.amount_residual, m.invoice_date_due)
+            ) l(account_id, display_type, name, product_id, quantity, price_unit, price_subtotal,
+                balance, residual, date_maturity);
 """
 ANALYZE = """
 ANALYZE res_partner;
 ANALYZE sale_order;
 ANALYZE sale_order_line;
+ANALYZE pos_order;
+ANALYZE pos_order_line;
+ANALYZE account_move;
+ANALYZE account_move_line;
 """
 
 RESET = """
@@ -111,6 +199,10 @@ DELETE FROM sale_order o USING res_partner p
    AND (o.name LIKE 'BENCH/NEW/%%' OR o.name NOT LIKE 'BENCH/%%');
 UPDATE sale_order SET write_date = date_order
  WHERE name LIKE 'BENCH/%%' AND write_date IS DISTINCT FROM date_order;
+UPDATE pos_order SET write_date = date_order
+ WHERE name LIKE 'BENCH-POS/%%' AND write_date IS DISTINCT FROM date_order;
+UPDATE account_move SET write_date = date
+ WHERE name LIKE 'BENCH/INV/%%' AND write_date IS DISTINCT FROM date;
 ANALYZE sale_order;
 ANALYZE sale_order_line;
 """
@@ -119,6 +211,10 @@ FORCE_FULL = "UPDATE res_company SET lifecycle_last_full_run = NULL"
 # the hour before it (the daily run looks that far back again).
 NEXT_DAY = """
 UPDATE sale_order SET write_date = write_date - interval '2 days'
+ WHERE write_date > now() - interval '1 day';
+UPDATE pos_order SET write_date = write_date - interval '2 days'
+ WHERE write_date > now() - interval '1 day';
+UPDATE account_move SET write_date = write_date - interval '2 days'
  WHERE write_date > now() - interval '1 day';
 UPDATE res_company SET lifecycle_last_run = lifecycle_last_run - interval '1 day';
 """
@@ -162,17 +258,27 @@ UPDATE res_partner r
  WHERE r.id = p.id;
 """
 
+# The floor: one bare GROUP BY over every purchase (confirmed sale orders, posted POS orders,
+# posted customer invoices), about as many rows as the confirmed sale orders of the data before
+# POS orders and invoices (the ratios stay comparable).
 FLOOR = """
-SELECT partner_id, count(*), sum(amount_untaxed), max(date_order)
-  FROM sale_order WHERE state = 'sale' GROUP BY partner_id
+SELECT partner_id, count(*), sum(amount), max(day)
+  FROM (SELECT partner_id, amount_untaxed AS amount, date_order AS day
+          FROM sale_order WHERE state = 'sale'
+        UNION ALL
+        SELECT partner_id, amount_total, date_order FROM pos_order WHERE state IN ('paid', 'done')
+        UNION ALL
+        SELECT partner_id, amount_untaxed_signed, invoice_date FROM account_move
+         WHERE move_type = 'out_invoice' AND state = 'posted') p
+ GROUP BY partner_id
 """
 
 NEW_ORDERS = """
 INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id, company_id,
                         currency_id, date_order, state, amount_untaxed, amount_tax, amount_total,
-                        currency_rate, margin, create_date, write_date)
+                        currency_rate, margin, picking_policy, create_date, write_date)
      SELECT 'BENCH/NEW/' || p.id || '/' || %(tag)s, p.id, p.id, p.id, %(company)s, %(currency)s,
-            now(), 'sale', 100, 0, 100, 1.0, 30, now(), now()
+            now(), 'sale', 100, 0, 100, 1.0, 30, 'direct', now(), now()
        FROM res_partner p
       WHERE p.name LIKE 'Bench Customer %%' AND random() < %(share)s
 """
@@ -231,6 +337,7 @@ class Bench:
             start = int(done.split(":")[1]) if done.startswith(f"{size}:") else 0
             product = env["product.product"].search([("name", "=", "Bench product")], limit=1)
             product = product or env["product.product"].create({"name": "Bench product"})
+            sources = self._source_ids(env)
         customers = SIZES[size]
         slices = range(start, -(-customers // SLICE))
         print(f"Generating {size}: {customers:,} customers ...", file=sys.stderr)
@@ -251,6 +358,7 @@ class Bench:
                         company=self.company_id,
                         currency=self.currency_id,
                         product=product.id,
+                        **sources,
                     )
                 )
                 self.env(cr)["ir.config_parameter"].set_param(SLICES_DONE, f"{size}:{index + 1}")
@@ -264,6 +372,32 @@ class Bench:
             cr.execute(ANALYZE)
             self.env(cr)["ir.config_parameter"].set_param(MARK, size)
         print(f"  generated in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+
+    @staticmethod
+    def _source_ids(env):
+        """What the POS orders and direct invoices are written with: a shop and one closed
+        session holding every order, the sales journal, the income and receivable accounts."""
+        if "pos.config" not in env:
+            raise RuntimeError("the bench database needs point_of_sale (bench.sh installs it)")
+        config = env["pos.config"].search([("name", "=", "Bench shop")], limit=1)
+        config = config or env["pos.config"].create({"name": "Bench shop"})
+        session = env["pos.session"].search([("config_id", "=", config.id)], limit=1)
+        if not session:
+            session = env["pos.session"].create({"config_id": config.id, "user_id": env.uid})
+            session.write({"state": "closed"})
+        company = env.ref("base.main_company")
+        journal = env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+        )
+        accounts = env["account.account"].with_company(company)
+        return {
+            "config": config.id,
+            "session": session.id,
+            "user": env.uid,
+            "journal": journal.id,
+            "income": accounts.search([("account_type", "=", "income")], limit=1).id,
+            "receivable": accounts.search([("account_type", "=", "asset_receivable")], limit=1).id,
+        }
 
     @staticmethod
     def _lower_priority(cr):
@@ -570,11 +704,15 @@ def main(config, database, size, runs=3):
         print_phone_lookup(bench)
         return
     customers = SIZES[size]
-    orders = bench.execute("SELECT count(*) FROM sale_order WHERE name LIKE 'BENCH/%%'")[0][0]
+    orders, pos, invoices = bench.execute(
+        """SELECT (SELECT count(*) FROM sale_order WHERE name LIKE 'BENCH/%%'),
+                  (SELECT count(*) FROM pos_order WHERE name LIKE 'BENCH-POS/%%'),
+                  (SELECT count(*) FROM account_move WHERE name LIKE 'BENCH/INV/%%')"""
+    )[0]
     memory_before = peak_mb()
     run = bench.engine_run
     results = [
-        ("floor: bare GROUP BY over confirmed orders", timed(bench.floor, runs), None),
+        ("floor: bare GROUP BY over the purchases", timed(bench.floor, runs), None),
         ("full run, every customer from scratch", timed(run, runs, bench.reset), customers),
         ("weekly full run, no change", timed(run, runs, bench.force_full), customers),
         ("daily run, no change", timed(run, runs, bench.next_day), customers),
@@ -610,7 +748,10 @@ def main(config, database, size, runs=3):
         )
     growth = peak_mb() - memory_before
 
-    print(f"\n{size}: {customers:,} customers, {orders:,} orders; median of {runs} runs\n")
+    print(
+        f"\n{size}: {customers:,} customers, {orders:,} sale orders, {pos:,} POS orders, "
+        f"{invoices:,} direct invoices; median of {runs} runs\n"
+    )
     floor = statistics.median(results[0][1])
     print("| scenario | seconds (median) | fastest–slowest | × floor | customers per second |")
     print("|---|---:|---:|---:|---:|")
