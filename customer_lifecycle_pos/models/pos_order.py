@@ -44,16 +44,17 @@ class PosOrder(models.Model):
     def write(self, vals):
         if not LIFECYCLE_POS_FIELDS & vals.keys():
             return super().write(vals)
+        written = set(vals)  # Odoo's write adds to vals (the order's name when paid)
         counted_before = self._lifecycle_counted()
         partners_before = counted_before.partner_id
         result = super().write(vals)
         counted = self._lifecycle_counted()
-        if vals.keys() - {"state"}:
+        if written & LIFECYCLE_POS_FIELDS - {"state"}:
             changed = counted | counted_before
         else:  # paid -> posted when the session closes changes nothing the order counts for
             changed = (counted - counted_before) | (counted_before - counted)
         partners = changed.partner_id
-        if "partner_id" in vals:
+        if "partner_id" in written:
             partners |= partners_before  # a customer replaced on a counted order loses it
         self._lifecycle_reevaluate(partners)
         return result

@@ -69,6 +69,15 @@ class TestPosPurchases(PosLifecycleCase):
         )
         self.assertEqual(self.env["customer.lifecycle.history"].search_count([]), history)
         self.assertEqual(self.figures(self.customer), ("potential", 0, 0.0))
+        # nor does the nightly run count it for anybody
+        self.nightly_run(datetime.now())
+        self.assertEqual(
+            self.env["customer.lifecycle.fact"].search_read(
+                [("order_count", ">", 0)], ["partner_id", "order_count", "revenue"]
+            ),
+            [row for row in facts if row["order_count"] > 0],
+        )
+        self.assertEqual(self.figures(self.customer), ("potential", 0, 0.0))
 
     def test_a_refund_lowers_revenue_and_is_no_order(self):
         sold = self.sell(self.customer, 80.0, qty=2, when=datetime(2026, 10, 5, 11, 0))
