@@ -545,7 +545,7 @@ class TestIndependentFigures(LifecycleCase):
         )  # fmt: skip
         # the invoiced POS order is one purchase of its customer, its invoice none
         buyer = self.invoiced_pos.partner_id.commercial_partner_id
-        self.assertTrue(self.invoiced_pos.account_move.state == "posted")
+        self.assertEqual(self.invoiced_pos.account_move.state, "posted")
         self.assertEqual(expected[buyer.name]["pos_orders"], self.pos_count(buyer))
         # figures that would hide a broken loader: known totals of the hand-made documents
         self.assertEqual(sum(f["order_count"] for f in expected.values()), self.purchases())
