@@ -19,7 +19,7 @@ SALES = [
     (None, 3, [("CLC-BEAN", 1)]),
     (("potential", 2), 30, [("CLC-CUPS", 2)]),
 ]
-# (index in SALES of the order refunded, days ago): a cup set brought back.
+# (index in SALES of the order refunded, days ago): one cup set of two brought back.
 REFUNDS = [(6, 28)]
 
 
@@ -29,7 +29,12 @@ class CustomerLifecyclePosDemo(models.AbstractModel):
 
     @api.model
     def _generate(self):
-        """The counter shop and its closed session (demo data, loaded once)."""
+        """The counter shop and its closed session (demo data, loaded once), run by the
+        administrator: Odoo opens no POS session for the superuser that loads data."""
+        self.with_user(self.env.ref("base.user_admin"))._generate_counter()
+
+    @api.model
+    def _generate_counter(self):
         products = self._products()
         if not products:
             return  # the main addon's demo products are not there: nothing to sell
@@ -93,18 +98,18 @@ class CustomerLifecyclePosDemo(models.AbstractModel):
     @api.model
     def _sell(self, session, customer, when, products, lines, refund=None):
         """A paid order of these lines (reference, quantity) at their sales price, untaxed,
-        sent as the POS sends it; with refund, the return of that order's lines."""
-        if refund:
+        sent as the POS sends it; with refund, a return from that order."""
+        if refund:  # one unit of its first line brought back
+            line = refund.lines[:1]
             vals = [
                 {
                     "product_id": line.product_id.id,
-                    "qty": -line.qty,
+                    "qty": -1,
                     "price_unit": line.price_unit,
-                    "price_subtotal": -line.price_subtotal,
-                    "price_subtotal_incl": -line.price_subtotal,
+                    "price_subtotal": -line.price_unit,
+                    "price_subtotal_incl": -line.price_unit,
                     "refunded_orderline_id": line.id,
                 }
-                for line in refund.lines
             ]
         else:
             vals = [
