@@ -21,7 +21,7 @@ class TestCustomerDemo(LifecycleCase):
     def test_mix_of_customers_and_orders(self):
         partners, orders = self._generate()
         customers = partners.filtered(lambda p: not p.parent_id)
-        self.assertEqual(len(customers), 208)
+        self.assertEqual(len(customers), 214)
         self.assertTrue(customers.filtered("is_company").child_ids, "companies have a contact")
         countries = Counter(p.country_id.code for p in customers)
         self.assertEqual(set(countries), {"IT", "PL"})
@@ -59,6 +59,7 @@ class TestCustomerDemo(LifecycleCase):
         top_tenth = sum(amount for _p, amount in revenue.most_common(len(customers) // 10))
         self.assertGreater(top_tenth / sum(revenue.values()), 0.5, "a few big accounts")
         self._check_invoices_and_payments(orders, customers)
+        self._check_direct_invoices(customers)
         self._check_acquisition_consent_and_profiles(customers)
 
     def _check_invoices_and_payments(self, orders, customers):
@@ -75,6 +76,46 @@ class TestCustomerDemo(LifecycleCase):
             behaviour.filtered(lambda b: 0 < b.paid_invoice_count and b.days_to_pay <= 0)
         )
         self.assertTrue(behaviour.filtered(lambda b: b.overdue_amount > 0), "overdue invoices")
+
+    def _check_direct_invoices(self, customers):
+        """Customers invoiced directly for services, no sale order: the lifecycle counts their
+        invoices (after the run of _check_invoices_and_payments), less the credit note."""
+        moves = self.env["account.move"].search(
+            [
+                ("partner_id", "in", customers.ids),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("state", "=", "posted"),
+                ("invoice_line_ids", "not any", [("sale_line_ids", "!=", False)]),
+            ]
+        )
+        service = moves.partner_id
+        self.assertEqual(len(service), 6)
+        self.assertFalse(
+            self.env["sale.order"].search_count([("partner_id", "child_of", service.ids)])
+        )
+        [credit_note] = moves.filtered(lambda m: m.move_type == "out_refund")
+        self.assertEqual(credit_note.reversed_entry_id.partner_id, credit_note.partner_id)
+        facts = self.env["customer.lifecycle.fact"]._for(service.ids, self.company)
+        for partner in service:
+            invoices = moves.filtered(
+                lambda m, p=partner: m.partner_id == p and m.move_type == "out_invoice"
+            )
+            refunds = moves.filtered(
+                lambda m, p=partner: m.partner_id == p and m.move_type == "out_refund"
+            )
+            with self.subTest(customer=partner.name):
+                self.assertEqual(facts[partner.id].invoice_orders, len(invoices))
+                self.assertEqual(partner.lifecycle_order_count, len(invoices))
+                self.assertAlmostEqual(
+                    partner.lifecycle_revenue_total,
+                    sum(invoices.mapped("amount_untaxed")) - sum(refunds.mapped("amount_untaxed")),
+                    places=2,
+                )
+                self.assertIn(partner.lifecycle_stage_id.code, ("buyer", "customer", "fan", "lost"))
+        owing = self.env["customer.lifecycle.payment"].search(
+            [("partner_id", "in", service.ids), ("overdue_amount", ">", 0)]
+        )
+        self.assertTrue(owing, "a service customer who does not pay")
 
     def _check_acquisition_consent_and_profiles(self, customers):
         channels = Counter(customers.mapped("lifecycle_acquisition_channel"))

@@ -105,6 +105,11 @@ class TestPurchaseButtonAccess(PurchaseCase):
         wizard = self.env["customer.lifecycle.purchases"].with_user(self.sales_manager)
         wizard = wizard.browse(action["res_id"])
         self.assertRecordValues(wizard, [{"sale_order_count": 1, "invoice_count": 2}])
+        arch = etree.fromstring(wizard.get_views([(False, "form")])["views"]["form"]["arch"])
+        self.assertEqual(
+            arch.xpath("//button[@type='object']/@name"),
+            ["action_open_sale_orders", "action_open_invoices"],
+        )
         orders = wizard.action_open_sale_orders()
         self.assertEqual(self.env["sale.order"].search(orders["domain"]), order)
         listed = wizard.action_open_invoices()

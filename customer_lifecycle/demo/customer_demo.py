@@ -9,6 +9,10 @@ day of installation so that the mix still looks current in the demo.
 
 The orders of the last four months are invoiced (due in 30 days) and most invoices are paid, some
 early, some late, some not yet, so that the accountants' views have figures.
+
+A few customers never place a sale order: the business invoices their machine maintenance
+directly (direct invoices, one of them partly refunded by a credit note), and the lifecycle counts
+those invoices as their purchases.
 """
 
 import random
@@ -137,6 +141,10 @@ MIX = [
 COMEBACK_MIX = [
     ("won_back", 8, 3),  # repeat buyers who stopped for most of a year, then came back
 ]
+# A stream of its own too, after the rest: customers invoiced directly for services, no order.
+SERVICE_MIX = [
+    ("service", 6, 4),  # machine maintenance invoiced directly, every few weeks or months
+]
 LOST_NOTES = [
     "Said on the phone they will not order again this year.",
     "Closed the shop in the spring.",
@@ -165,6 +173,7 @@ class CustomerLifecycleDemo(models.AbstractModel):
         people, orders = self._customers_and_orders(rng, salespeople, products, today)
         # streams of their own: the customers and orders stay those of the seed
         self._invoices(random.Random(SEED + 1), orders, today)
+        people += self._service_customers(random.Random(SEED + 6), salespeople, people, today)
         self._acquisition(random.Random(SEED + 2), people)
         self._consents(random.Random(SEED + 3), people, today)
         self._profiles(random.Random(SEED + 4), people, today)
@@ -498,6 +507,61 @@ class CustomerLifecycleDemo(models.AbstractModel):
             Register.with_context(active_model="account.move", active_ids=move_ids).create(
                 {"payment_date": day, "group_payment": False}
             )._create_payments()
+
+    def _service_customers(self, rng, salespeople, people, today):
+        """Customers who never place a sale order: their machine maintenance is invoiced
+        directly (one to three visits an invoice, every 30 to 120 days, for up to two years),
+        posted on the invoice's day and due 30 days later; most pay on time, one not at all,
+        and one invoice is partly refunded by a credit note (a visit that did not happen).
+        Returns [(archetype, partner)]."""
+        taken = {partner.name for _archetype, partner in people if partner.is_company}
+        service = self._people(rng, salespeople, SERVICE_MIX, taken)
+        maintenance = self.env["product.product"].search(
+            [("default_code", "=", "CLC-MAINT")], limit=1
+        )
+        Move = self.env["account.move"].with_context(tracking_disable=True, mail_notrack=True)
+        vals_list = []
+        for _archetype, partner in service:
+            day = today - timedelta(days=rng.randint(60, 700))
+            while day <= today:
+                vals_list.append(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_user_id": partner.user_id.id,
+                        "invoice_date": day,
+                        "invoice_date_due": day + timedelta(days=PAYMENT_DAYS),
+                        "invoice_line_ids": [
+                            Command.create(
+                                {"product_id": maintenance.id, "quantity": rng.randint(1, 3)}
+                            )
+                        ],
+                    }
+                )
+                day += timedelta(days=rng.randint(30, 120))
+        invoices = Move.create(vals_list)
+        invoices.action_post()
+        # a visit that did not happen: one visit of the customer's first invoice refunded
+        refunded = invoices[0]
+        [credit_note] = refunded._reverse_moves(
+            [{"invoice_date": refunded.invoice_date + timedelta(days=10)}]
+        )
+        credit_note.invoice_line_ids[0].quantity = 1
+        credit_note.action_post()
+        unpaid = service[-1][1]  # owes every invoice
+        paid_on = {}
+        for invoice in invoices - refunded:
+            if invoice.partner_id == unpaid:
+                continue
+            day = invoice.invoice_date_due - timedelta(days=rng.randint(0, 10))
+            if day <= today:
+                paid_on.setdefault(day, []).append(invoice.id)
+        Register = self.env["account.payment.register"]
+        for day, move_ids in sorted(paid_on.items()):
+            Register.with_context(active_model="account.move", active_ids=move_ids).create(
+                {"payment_date": day, "group_payment": False}
+            )._create_payments()
+        return service
 
     def _order_days(self, rng, archetype):
         """Days before today on which this customer ordered, oldest first."""
