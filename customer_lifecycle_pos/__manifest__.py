@@ -9,6 +9,7 @@
     "depends": ["customer_lifecycle", "point_of_sale"],
     "data": [
         "views/res_config_settings_views.xml",
+        "views/customer_lifecycle_purchases_views.xml",
     ],
     "demo": [
         "demo/pos_demo.xml",

@@ -2,7 +2,10 @@
 value class and next special date, loaded with the partners of the POS."""
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from .customer_lifecycle_fact import COUNTED_STATES
 
 # Who sees a customer's special dates in the main addon (customer.special.date's access rights).
 SPECIAL_DATE_GROUP = "customer_lifecycle.group_lifecycle_user"
@@ -90,3 +93,57 @@ class ResPartner(models.Model):
             "lifecycle_pos_special_date",
             "lifecycle_pos_special_name",
         ]
+
+    # -- The orders button: the POS orders among the customer's purchases ------------------------
+
+    def _lifecycle_purchase_sources(self):
+        """The sources of the orders button, and the POS orders."""
+        sources = super()._lifecycle_purchase_sources()
+        if count := self._lifecycle_purchase_counts().get("pos"):
+            sources.append(("pos", "action_view_lifecycle_pos_orders", count))
+        return sources
+
+    def _lifecycle_direct_invoice_domain(self):
+        """An invoice made from a POS order is that order, not a direct invoice."""
+        return [*super()._lifecycle_direct_invoice_domain(), ("pos_order_ids", "=", False)]
+
+    def _lifecycle_pos_order_domain(self):
+        """The POS orders the lifecycle figures count as this customer's purchases, in the
+        lifecycle company: paid or posted, with the customer or a contact of it, no refund."""
+        return [
+            ("partner_id", "child_of", self.commercial_partner_id.id),
+            ("state", "in", list(COUNTED_STATES)),
+            ("company_id", "=", self.env["res.company"]._lifecycle_company().id),
+            ("is_refund", "=", False),
+            ("amount_total", ">=", 0),
+        ]
+
+    def action_view_lifecycle_pos_orders(self):
+        """The POS orders the lifecycle figures count, as the user may read them; the title
+        says how many of how many when some are not the user's to see."""
+        self.ensure_one()
+        self._lifecycle_check_funnel_user()
+        self.check_access("read")
+        Order = self.env["pos.order"]
+        if not Order.has_access("read"):
+            raise UserError(
+                self.env._(
+                    "You may not read Point of Sale orders: the button counts this customer's "
+                    "orders at the counter, but opening them needs a Point of Sale right. Ask "
+                    "an administrator."
+                )
+            )
+        domain = self._lifecycle_pos_order_domain()
+        action = self.env["ir.actions.act_window"]._for_xml_id("point_of_sale.action_pos_pos_form")
+        action["name"] = self.env._("Point of Sale Orders")
+        action["domain"] = domain
+        action["context"] = {"create": False}
+        total = self._lifecycle_purchase_counts().get("pos", 0)
+        shown = Order.search_count(domain)
+        if shown < total:
+            action["name"] = self.env._(
+                "Point of Sale Orders: %(shown)s of %(total)s (the others are not yours)",
+                shown=shown,
+                total=total,
+            )
+        return action
