@@ -3,8 +3,9 @@ attacked as the weakest users over RPC-like calls (with_user, crafted values).""
 
 from lxml import etree
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .test_purchase_sources import PurchaseCase
 
@@ -149,3 +150,46 @@ class TestPurchaseButtonAccess(PurchaseCase):
         self.assertRecordValues(wizard, [{"sale_order_count": 0, "invoice_count": 0}])
         with self.assertRaises(AccessError):
             wizard.action_open_invoices()
+
+
+@tagged("post_install", "-at_install")
+class TestPurchaseButtonUi(HttpCase):
+    def test_the_button_opens_a_dialog_with_a_button_per_source(self):
+        """As a sales administrator, in the browser (1366 px): the partner form's button, the
+        dialog, the direct invoices' list."""
+        manager = new_test_user(
+            self.env,
+            login="clc_tour_purchases",
+            password="clc_tour_purchases",
+            groups="sales_team.group_sale_manager,account.group_account_invoice",
+        )
+        customer = self.env["res.partner"].create({"name": "Officina Verdi", "is_company": True})
+        product = self.env["product.product"].create({"name": "Maintenance Visit"})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "order_line": [
+                    Command.create({"product_id": product.id, "price_unit": 500.0, "tax_ids": []})
+                ],
+            }
+        )
+        order.action_confirm()
+        for amount in (120.0, 80.0):
+            self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_date": "2026-10-01",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"product_id": product.id, "price_unit": amount, "tax_ids": []}
+                        )
+                    ],
+                }
+            ).action_post()
+        self.assertEqual(customer.lifecycle_order_count, 3)
+        self.start_tour(
+            f"/odoo/contacts/{customer.id}",
+            "customer_lifecycle_purchases_tour",
+            login=manager.login,
+        )
