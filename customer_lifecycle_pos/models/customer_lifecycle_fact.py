@@ -13,7 +13,9 @@ COUNTED_STATES = ("paid", "done")
 # What a POS order's lines say: its untaxed amount (the lines' price_subtotal: no cash rounding),
 # its margin when Odoo has costed every line (a fifo/avco product is costed when the session
 # closes; combo parents carry no margin, as pos.order.line._compute_margin says), and the date
-# of the order it refunds. Amounts are in the order's currency.
+# of the order it refunds. Amounts are in the order's currency. A line that settles a sale
+# order (pos_sale), or refunds such a line, is that sale order's, counted as a sale order: an
+# order of such lines alone is no purchase of its own.
 ORDER_LINES = """
     SELECT l.order_id,
            sum(l.price_subtotal) AS amount,
@@ -26,6 +28,8 @@ ORDER_LINES = """
       JOIN product_template t ON t.id = pp.product_tmpl_id
  LEFT JOIN pos_order_line rl ON rl.id = l.refunded_orderline_id
  LEFT JOIN pos_order r ON r.id = rl.order_id
+     WHERE NOT %(from_sale_order)s %(this_order)s
+  GROUP BY l.order_id
 """
 
 # One row per counted POS order with a customer (its commercial entity), in the columns of
@@ -33,7 +37,7 @@ ORDER_LINES = """
 # negative amount dated at the order it refunds. Orders without a customer count for nobody.
 # A company that switched POS orders off (lifecycle_count_pos) gives no row. For a few
 # customers the lines are read order by order (an index scan each); for everybody they are
-# aggregated once and joined.
+# aggregated once and joined. An order without a line of its own (see ORDER_LINES) gives none.
 POS_PURCHASES = """
 SELECT c.commercial_partner_id AS partner_id, o.company_id, 'pos' AS source,
        CASE WHEN %(is_refund)s THEN 'refund' ELSE 'sale' END AS state,
@@ -59,7 +63,8 @@ SELECT c.commercial_partner_id AS partner_id, o.company_id,
   JOIN pos_order o ON o.id = l.order_id
   JOIN res_partner c ON c.id = o.partner_id
   JOIN res_company k ON k.id = o.company_id AND k.lifecycle_count_pos
- WHERE o.state IN %(states)s AND NOT %(is_refund)s
+ LEFT JOIN pos_order_line rl ON rl.id = l.refunded_orderline_id
+ WHERE o.state IN %(states)s AND NOT %(is_refund)s AND NOT %(from_sale_order)s
    AND (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
 """
 
@@ -92,14 +97,20 @@ class CustomerLifecycleFact(models.Model):
     @api.model
     def _pos_purchases(self, ids):
         """SQL: the counted POS orders of these customers (None: all), as purchases."""
+        from_sale_order = self._pos_line_from_sale_order()
         if ids is None:
             lines = SQL(
-                "LEFT JOIN (%s GROUP BY l.order_id) l ON l.order_id = o.id", SQL(ORDER_LINES)
+                "JOIN (%s) l ON l.order_id = o.id",
+                SQL(ORDER_LINES, from_sale_order=from_sale_order, this_order=SQL()),
             )
         else:
             lines = SQL(
-                "LEFT JOIN LATERAL (%s WHERE l.order_id = o.id GROUP BY l.order_id) l ON TRUE",
-                SQL(ORDER_LINES),
+                "JOIN LATERAL (%s) l ON TRUE",
+                SQL(
+                    ORDER_LINES,
+                    from_sale_order=from_sale_order,
+                    this_order=SQL("AND l.order_id = o.id"),
+                ),
             )
         return SQL(
             POS_PURCHASES,
@@ -124,6 +135,15 @@ class CustomerLifecycleFact(models.Model):
                 SQL("o.currency_rate"),
             ),
             is_refund=IS_REFUND,
+            from_sale_order=self._pos_line_from_sale_order(),
             states=COUNTED_STATES,
             ids=ids,
         )
+
+    @api.model
+    def _pos_line_from_sale_order(self):
+        """SQL condition: the POS line l (rl: the line it refunds) settles a sale order, or
+        refunds such a line (pos_sale's sale_order_origin_id): the sale order counts it."""
+        if "sale_order_origin_id" not in self.env["pos.order.line"]._fields:
+            return SQL("FALSE")
+        return SQL("(l.sale_order_origin_id IS NOT NULL OR rl.sale_order_origin_id IS NOT NULL)")
