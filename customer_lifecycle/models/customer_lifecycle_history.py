@@ -115,10 +115,12 @@ class CustomerLifecycleHistory(models.Model):
         What is rebuilt: a customer's install row only, that is its earliest row when a
         lifecycle run (trigger "schedule") wrote it as the customer's first stage (from no
         stage, or from Potential, the stage a partner created after the install starts in
-        without a row) and nothing was reconstructed for it yet. The moves its confirmed orders
-        of the lifecycle company made before that row's date are inserted before it, and the
-        row itself becomes the last of them (the move into the stage it gave, on the day it was
-        made); a customer without such orders keeps its row as it was. No other row is deleted
+        without a row) and nothing was reconstructed for it yet. The moves its purchases in the
+        lifecycle company (confirmed orders, and what else the engine counts: direct invoices, a
+        bridge's orders; customer.lifecycle.fact._purchases_query) made before that row's date
+        are inserted before it, and the row itself becomes the last of them (the move into the
+        stage it gave, on the day it was made); a customer without such purchases keeps its row
+        as it was. No other row is deleted
         or changed: the moves made since (by a user, an order, the nightly run, an import)
         stay, and a second run finds nothing to do.
 
