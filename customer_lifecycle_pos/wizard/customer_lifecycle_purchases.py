@@ -14,9 +14,10 @@ class CustomerLifecyclePurchases(models.TransientModel):
 
     @api.depends("partner_id")
     def _compute_counts(self):
-        super()._compute_counts()
+        result = super()._compute_counts()
         for wizard in self:
             wizard.pos_order_count = wizard._lifecycle_counts().get("pos", 0)
+        return result
 
     def action_open_pos_orders(self):
         """The customer's POS orders."""
