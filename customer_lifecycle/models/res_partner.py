@@ -266,7 +266,7 @@ class ResPartner(models.Model):
     )
 
     lifecycle_order_count = fields.Integer(
-        string="Confirmed Orders", readonly=True, copy=False, prefetch=LIFECYCLE_PREFETCH
+        string="Purchases", readonly=True, copy=False, prefetch=LIFECYCLE_PREFETCH
     )
     lifecycle_first_order_date = fields.Date(
         string="First Order", readonly=True, copy=False, prefetch=LIFECYCLE_PREFETCH

@@ -43,7 +43,7 @@ class CustomerLifecycleValueReport(models.Model):
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     country_id = fields.Many2one("res.country", readonly=True)
     customer_count = fields.Integer(string="Customers", readonly=True)
-    order_count = fields.Integer(string="Confirmed Orders", readonly=True)
+    order_count = fields.Integer(string="Purchases", readonly=True)
     revenue_total = fields.Monetary(string="Lifetime Revenue", readonly=True)
     revenue_12m = fields.Monetary(string="12-Month Revenue", readonly=True)
     margin = fields.Monetary(readonly=True)
