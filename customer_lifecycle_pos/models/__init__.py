@@ -1,3 +1,4 @@
+from . import account_move
 from . import customer_lifecycle_fact
 from . import pos_order
 from . import res_company

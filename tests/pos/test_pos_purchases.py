@@ -137,3 +137,24 @@ class TestPosPurchases(PosLifecycleCase):
         self.assertEqual(calls, [(sorted((self.customer | other).ids), "order")])
         self.assertEqual(self.figures(self.customer), ("customer", 2, 20.0))
         self.assertEqual(self.figures(other), ("buyer", 1, 10.0))
+
+    def test_an_order_invoiced_at_the_counter_reevaluates_once(self):
+        calls = []
+        engine_class = type(self.env["customer.lifecycle.engine"])
+        real = engine_class._recompute_partners
+
+        def recompute(engine, partners, trigger):
+            calls.append((partners.ids, trigger))
+            return real(engine, partners, trigger)
+
+        self.patch(engine_class, "_recompute_partners", recompute)
+        order = self.sell(self.customer, 64.0, to_invoice=True)
+        self.assertEqual(order.account_move.move_type, "out_invoice")
+        # the invoice posted with the order is the order: no second re-evaluation for it
+        self.assertEqual(calls, [(self.customer.ids, "order")])
+        self.assertEqual(self.figures(self.customer), ("buyer", 1, 64.0))
+        # likewise the credit note of a refund invoiced at the counter
+        refund = self.sell(self.customer, -64.0, qty=-1, refund_of=order, to_invoice=True)
+        self.assertEqual(refund.account_move.move_type, "out_refund")
+        self.assertEqual(calls, [(self.customer.ids, "order")] * 2)
+        self.assertEqual(self.figures(self.customer), ("buyer", 1, 0.0))
