@@ -80,6 +80,18 @@ class CustomerLifecycleFact(models.Model):
         return [*super()._purchase_sources(ids), self._pos_purchases(ids)]
 
     @api.model
+    def _purchase_documents(self):
+        """The documents that may change purchases, and the POS orders (any state: one leaving
+        the counted states changes its customer too)."""
+        return [
+            *super()._purchase_documents(),
+            SQL(
+                """SELECT c.commercial_partner_id AS partner_id, o.write_date, o.date_order
+                     FROM pos_order o JOIN res_partner c ON c.id = o.partner_id"""
+            ),
+        ]
+
+    @api.model
     def _purchase_line_sources(self, ids):
         """The product lines of the purchases, and those of the POS sales."""
         return [*super()._purchase_line_sources(ids), self._pos_purchase_lines(ids)]
