@@ -22,5 +22,7 @@
             "customer_lifecycle_pos/static/tests/tours/**/*",
         ],
     },
+    "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "auto_install": True,
 }
