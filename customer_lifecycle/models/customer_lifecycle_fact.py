@@ -291,8 +291,9 @@ class CustomerLifecycleFact(models.Model):
     brought = fields.Integer()
     referral_revenue = fields.Float(digits=(16, 2))
     interacted = fields.Boolean()
-    invoice_orders = fields.Integer()  # of order_count: direct invoices
-    pos_orders = fields.Integer()  # of order_count: Point of Sale orders (the POS bridge)
+    # of order_count: the purchases from direct invoices, and from the Point of Sale (bridge)
+    invoice_orders = fields.Integer(string="Purchases by Direct Invoice")
+    pos_orders = fields.Integer(string="Purchases at the Counter")
 
     _staged_columns = FACT_COLUMNS
 
