@@ -66,7 +66,7 @@ cat <<MSG
                     customer invoice's alert line; tab "Invoicing" on a customer's form
   Stages, reasons:  Sales > Configuration > Customer Lifecycle
   Settings:         Sales > Configuration > Settings, block "Customer Lifecycle"
-  Shop counter:     Point of Sale > Shop > New Session (unless POS=0): choose a customer, see
+  Shop counter:     Point of Sale > Coffee Counter > Open Register (unless POS=0): choose a customer, see
                     their stage, value class and next special date beside the name
   Ctrl-C stops the server; 'make stop' also stops the private PostgreSQL.
 
