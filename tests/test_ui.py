@@ -75,15 +75,10 @@ class TestLifecycleUi(HttpCase):
             )
             order.action_confirm()
         largest = self.env["res.partner"].search([("name", "=", "Tour Largest")])
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": largest.id,
-                "invoice_date": "2026-01-05",
-                "invoice_date_due": "2026-02-04",
-                "invoice_line_ids": [(0, 0, {"name": "Beans", "price_unit": 700.0, "tax_ids": []})],
-            }
-        )
+        # a partial invoice of the largest customer's order: that order, no purchase of its own
+        invoice = largest.sale_order_ids._create_invoices()
+        invoice.write({"invoice_date": "2026-01-05", "invoice_date_due": "2026-02-04"})
+        invoice.invoice_line_ids.price_unit = 700.0
         invoice.action_post()
         self.env["customer.lifecycle.engine"]._recompute_all(in_transaction=True)
         self.start_tour("/odoo", "customer_lifecycle_value_tour", login="clc_tour_accountant")
