@@ -87,6 +87,9 @@ class TestCustomerGlance(LifecycleCase):
         self.sell(self.salon, "2026-11-20 10:00:00", [(self.cut, 150.0)], state="draft")
         self.sell(self.anna, "2026-11-25 10:00:00", [(self.blow_dry, 50.0)], state="draft")
         self.sell(self.salon, "2026-11-26 10:00:00", [(self.cut, 999.0)], state="cancel")
+        # the salon's invoices stand for its orders' (the overdue line reads them): they are
+        # no purchases of their own here (TestGlanceLastPurchase counts direct invoices)
+        self.company.lifecycle_count_invoices = False
         self.invoice("2026-10-01", "2026-10-31", 300.0, partner=self.anna)
         self.invoice("2026-11-20", "2026-12-20", 500.0, partner=self.salon)
         self.Consent.create(
@@ -360,3 +363,33 @@ class TestCustomerGlance(LifecycleCase):
         self.env.invalidate_all()
         with freeze_time(TODAY), self.assertQueryCount(11):
             self.anna.with_user(self.salesperson).get_lifecycle_glance()
+
+
+@tagged("post_install", "-at_install")
+class TestGlanceLastPurchase(LifecycleCase):
+    """The glance's last order is the customer's last purchase of any source: a customer who
+    only buys on direct invoices is no "No order yet", and a direct invoice after the last sale
+    order shows its day (no number: the purchases button opens it)."""
+
+    def glance(self, partner):
+        with freeze_time(TODAY):
+            return partner.with_user(self.salesperson).get_lifecycle_glance()
+
+    def test_a_direct_invoice_is_the_last_order_of_the_glance(self):
+        studio = self.Partner.create(
+            {"name": "Studio Tecnico Neri", "is_company": True, "user_id": self.salesperson.id}
+        )
+        self.customer = studio
+        with freeze_time("2026-11-03 09:00:00"):
+            self.invoice("2026-11-03", "2026-12-03", 400.0)
+        glance = self.glance(studio)
+        self.assertEqual(
+            glance["last_order"],
+            {"date": "2026-11-03", "readable": True, "name": False, "product": False, "more": 0},
+        )
+        # a sale order before it leaves the invoice the last purchase; one after it, itself
+        self.order(studio, "2026-10-01 10:00:00")
+        self.assertEqual(self.glance(studio)["last_order"]["date"], "2026-11-03")
+        order = self.order(studio, "2026-11-20 10:00:00")
+        glance = self.glance(studio)["last_order"]
+        self.assertEqual((glance["date"], glance["name"]), ("2026-11-20", order.name))

@@ -2242,18 +2242,28 @@ class ResPartner(models.Model):
         result["quotations"] = {"count": count}
         if may_see_money:
             result["quotations"]["amount"] = amount or 0.0
+        order_day = order_id and fields.Datetime.context_timestamp(self, date_order).date()
         if order_id:
             order = Order.browse(order_id)
             readable = order.has_access("read")
             products = products or []
             result["last_order"] = {
-                "date": fields.Date.to_string(
-                    fields.Datetime.context_timestamp(self, date_order).date()
-                ),
+                "date": fields.Date.to_string(order_day),
                 "readable": readable,
                 "name": readable and name,
                 "product": readable and bool(products) and products[0],
                 "more": max(len(products) - 1, 0) if readable else 0,
+            }
+        # a later purchase of another source (a direct invoice, a sale at the counter): its
+        # day, as the engine counted it; the purchases button opens it
+        last_purchase = self.sudo().lifecycle_last_order_date
+        if last_purchase and (not order_id or last_purchase > order_day):
+            result["last_order"] = {
+                "date": fields.Date.to_string(last_purchase),
+                "readable": True,
+                "name": False,
+                "product": False,
+                "more": 0,
             }
         return result
 
