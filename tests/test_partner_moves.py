@@ -34,6 +34,14 @@ class TestNoContextKeyProtocol(LifecycleCase):
         cls.reason = cls.env.ref("customer_lifecycle.lost_reason_competitor")
 
     def test_the_old_merge_key_does_not_skip_a_users_move(self):
+        # entered an hour ago: a move within the second of the creation has its own date too
+        self.customer.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE res_partner SET lifecycle_stage_date = lifecycle_stage_date - interval '1 hour'"
+            " WHERE id = %s",
+            [self.customer.id],
+        )
+        self.customer.invalidate_recordset()
         entered = self.customer.lifecycle_stage_date
         customer = self.customer.with_user(self.manager).with_context(**OLD_KEYS)
         customer.write({"lifecycle_stage_id": self.stage("prospect").id})
