@@ -119,6 +119,49 @@ DIRECT_INVOICE_LINES = """
      WHERE l.display_type = 'product'
 """
 
+# What each purchase bought, one row per product line (customer.lifecycle.fact.
+# _purchase_product_lines): the category mix, the rhythm per category and the next best offer
+# read it. state: 'sale' a line of a counted purchase; 'refund' a line of a credit note or a
+# refund (a negative amount). document_id is the purchase's id within its source (a purchase is
+# the pair). Amounts untaxed, in company currency; margin 0 where Odoo keeps no cost.
+PRODUCT_LINE_COLUMNS = (
+    "partner_id", "company_id", "source", "document_id", "state", "date_order", "product_id",
+    "amount", "margin",
+)  # fmt: skip
+SALE_ORDER_PRODUCT_LINES = """
+    SELECT c.commercial_partner_id AS partner_id, o.company_id, 'sale' AS source,
+           o.id AS document_id, 'sale' AS state, o.date_order, l.product_id,
+           %(amount)s AS amount, %(margin)s AS margin
+      FROM sale_order_line l
+      JOIN sale_order o ON o.id = l.order_id
+      JOIN res_partner c ON c.id = o.partner_id
+     WHERE o.state = 'sale' AND l.display_type IS NULL AND l.product_id IS NOT NULL
+       AND (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
+"""
+# The product lines of direct invoices (their sign: balance is negative on an invoice's income)
+# and of credit notes (dated at their own date), as their documents are counted.
+INVOICE_PRODUCT_LINES = """
+    SELECT m.partner_id, m.company_id, 'invoice' AS source, m.id AS document_id,
+           m.state, m.date_order, l.product_id, -l.balance AS amount, 0.0 AS margin
+      FROM account_move_line l
+      JOIN (%(moves)s) m ON m.id = l.move_id
+     WHERE l.display_type = 'product' AND l.product_id IS NOT NULL
+"""
+CREDIT_NOTES = """
+    SELECT m.id, c.commercial_partner_id AS partner_id, m.company_id, 'refund' AS state,
+           m.invoice_date::timestamp AS date_order
+      FROM account_move m
+      JOIN res_partner c ON c.id = m.partner_id
+      JOIN res_company rc ON rc.id = m.company_id
+     WHERE m.move_type = 'out_refund' AND m.state = 'posted'
+       AND (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
+       AND (rc.lifecycle_count_invoices
+            OR EXISTS (SELECT 1 FROM account_move_line l
+                         JOIN sale_order_line_invoice_rel r ON r.invoice_line_id = l.id
+                        WHERE l.move_id = m.id))
+       AND NOT (%(other_source)s)
+"""
+
 # Per customer of the population (or of ids) and company, what its purchases in that company
 # say: a row for every customer in the lifecycle company (%(company_id)s, whose facts the stages
 # and segments come from), and in each other company for the customers who bought there. The
@@ -353,6 +396,33 @@ class CustomerLifecycleFact(models.Model):
                 ),
             ),
         ]
+
+    @api.model
+    def _purchase_product_lines(self, ids):
+        """What these customers' purchases bought (ids: commercial partner ids or None: all),
+        one SELECT of PRODUCT_LINE_COLUMNS per kind of document: sale order lines, direct
+        invoice and credit note lines. A bridge adds its own (the Point of Sale's lines)."""
+        other_source = self._lifecycle_other_source_invoice(SQL.identifier("m"))
+        direct = SQL(
+            """SELECT m.id, c.commercial_partner_id AS partner_id, m.company_id, 'sale' AS state,
+                      m.invoice_date::timestamp AS date_order %s""",
+            self._direct_invoices(ids),
+        )
+        credit_notes = SQL(CREDIT_NOTES, ids=ids, other_source=other_source)
+        return [
+            SQL(
+                SALE_ORDER_PRODUCT_LINES,
+                ids=ids,
+                amount=in_company_currency(SQL("l.price_subtotal"), SQL("o.currency_rate")),
+                margin=in_company_currency(SQL("COALESCE(l.margin, 0)"), SQL("o.currency_rate")),
+            ),
+            SQL(INVOICE_PRODUCT_LINES, moves=SQL("%s UNION ALL %s", direct, credit_notes)),
+        ]
+
+    @api.model
+    def _purchase_product_lines_query(self, ids):
+        """SQL: every product line of these customers' purchases, one relation."""
+        return SQL("\nUNION ALL\n").join(self._purchase_product_lines(ids))
 
     @api.model
     def _direct_invoices(self, ids):

@@ -68,6 +68,21 @@ SELECT c.commercial_partner_id AS partner_id, o.company_id,
    AND (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
 """
 
+# What the counted POS orders bought, one row per line in PRODUCT_LINE_COLUMNS: a refund's
+# lines are negative amounts ('refund'), dated at their own order.
+POS_PRODUCT_LINES = """
+SELECT c.commercial_partner_id AS partner_id, o.company_id, 'pos' AS source,
+       o.id AS document_id, CASE WHEN %(is_refund)s THEN 'refund' ELSE 'sale' END AS state,
+       o.date_order, l.product_id, %(amount)s AS amount, %(margin)s AS margin
+  FROM pos_order_line l
+  JOIN pos_order o ON o.id = l.order_id
+  JOIN res_partner c ON c.id = o.partner_id
+  JOIN res_company k ON k.id = o.company_id AND k.lifecycle_count_pos
+ LEFT JOIN pos_order_line rl ON rl.id = l.refunded_orderline_id
+ WHERE o.state IN %(states)s AND NOT %(from_sale_order)s
+   AND (%(ids)s::int[] IS NULL OR c.commercial_partner_id = ANY(%(ids)s::int[]))
+"""
+
 IS_REFUND = SQL("(o.is_refund OR o.amount_total < 0)")
 
 
@@ -95,6 +110,28 @@ class CustomerLifecycleFact(models.Model):
     def _purchase_line_sources(self, ids):
         """The product lines of the purchases, and those of the POS sales."""
         return [*super()._purchase_line_sources(ids), self._pos_purchase_lines(ids)]
+
+    @api.model
+    def _purchase_product_lines(self, ids):
+        """What the purchases bought, and the lines of the POS orders."""
+        return [
+            *super()._purchase_product_lines(ids),
+            SQL(
+                POS_PRODUCT_LINES,
+                is_refund=IS_REFUND,
+                amount=in_company_currency(SQL("l.price_subtotal"), SQL("o.currency_rate")),
+                margin=in_company_currency(
+                    SQL(
+                        "CASE WHEN l.is_total_cost_computed THEN l.price_subtotal - l.total_cost"
+                        " ELSE 0 END"
+                    ),
+                    SQL("o.currency_rate"),
+                ),
+                from_sale_order=self._pos_line_from_sale_order(),
+                states=COUNTED_STATES,
+                ids=ids,
+            ),
+        ]
 
     @api.model
     def _lifecycle_other_source_invoice(self, move):
