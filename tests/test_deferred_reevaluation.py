@@ -96,3 +96,29 @@ class TestDeferredReevaluation(LifecycleCase):
         self.nightly_run(str(fields.Date.today()))
         self.assertEqual(self.customer.lifecycle_order_count, 30)
         self.assertEqual(self.customer.lifecycle_stage_id, self.stage("customer"))
+
+    def test_an_accountant_cannot_defer_a_direct_invoice_with_the_context_key(self):
+        """A posted direct invoice is a purchase: the old key sent with the post defers nothing."""
+        accountant = new_test_user(
+            self.env, login="clc_defer_accountant", groups="account.group_account_invoice"
+        )
+        invoice = (
+            self.env["account.move"]
+            .with_user(accountant)
+            .with_context(lifecycle_defer=True)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"name": "Beans", "price_unit": 70.0, "tax_ids": [Command.clear()]}
+                        )
+                    ],
+                }
+            )
+        )
+        invoice.action_post()
+        self.assertEqual(self.customer.lifecycle_order_count, 1)
+        self.assertEqual(self.customer.lifecycle_stage_id, self.stage("buyer"))
+        self.assertEqual(self.moves(self.customer)[-1], ("potential", "buyer", "order"))
