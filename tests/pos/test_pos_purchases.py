@@ -4,7 +4,7 @@ order invoiced from the POS is counted once; an order without a customer counts 
 
 from datetime import datetime
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .pos_common import PosLifecycleCase
 
@@ -116,6 +116,23 @@ class TestPosPurchases(PosLifecycleCase):
         self.assertEqual((fact.order_count, fact.pos_orders, fact.invoice_orders), (1, 1, 0))
         self.nightly_run(datetime.now())
         self.assertEqual(self.figures(self.customer), ("buyer", 1, 64.0))
+
+    def test_an_accountant_without_pos_rights_refunds_the_pos_invoice(self):
+        """Whether an invoice is a POS order's is decided whatever the poster's rights: an
+        accountant who may not read POS orders posts a credit note of the order's invoice; it
+        lowers the revenue at once (a credit note of a purchase), and the order stays one."""
+        order = self.sell(self.customer, 64.0, to_invoice=True)
+        accountant = new_test_user(
+            self.env, login="clc_pos_accountant", groups="account.group_account_invoice"
+        )
+        self.assertFalse(self.env["pos.order"].with_user(accountant).has_access("read"))
+        invoice = order.account_move.with_user(accountant)
+        credit_note = invoice._reverse_moves()
+        credit_note.action_post()
+        self.assertEqual(credit_note.state, "posted")
+        self.assertEqual(self.figures(self.customer), ("buyer", 1, 0.0))
+        fact = self.fact()
+        self.assertEqual((fact.order_count, fact.pos_orders, fact.invoice_orders), (1, 1, 0))
 
     def test_a_batch_of_orders_reevaluates_once(self):
         other = self.Partner.create({"name": "Barbiere Nero"})
