@@ -1,0 +1,247 @@
+"""The next best offer (customer.lifecycle.offer): per customer and company, the three products
+they have not bought that the customers who bought what they bought buy most, ranked from the
+co-purchase rules (customer.lifecycle.affinity), with the reason in words.
+
+Ranking: every rule whose antecedent the customer bought proposes its consequent; a product's
+score is the best confidence over those rules, and its basis the rule that gives it (ties: the
+higher lift, then the smaller antecedent id). Products are ranked by score, ties by lift, then
+by popularity (customers who bought the product), then by id. Where the product rules give
+fewer than three, the category rules fill the rest: for a category the customer never bought
+in, the most bought product of it, ranked after every product rule's offer (a weaker kind of
+evidence: the customers who buy in one category also buy in the other). Only products that may
+be offered (affinity.offerable: active, saleable, of no other company) and that the customer
+never bought are ranked.
+"""
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+from odoo.tools.misc import formatLang
+
+from .customer_lifecycle_affinity import offerable
+
+OFFERS_PER_CUSTOMER = 3
+RANKED_COLUMNS = (
+    "partner_id", "company_id", "rank", "product_id", "confidence", "lift", "basis_product_id",
+    "basis_category_id",
+)  # fmt: skip
+
+RANKED = """
+WITH bought AS MATERIALIZED (
+    SELECT DISTINCT l.company_id, l.partner_id, l.product_id
+      FROM (%(lines)s) l
+     WHERE l.state = 'sale'
+),
+bought_categories AS MATERIALIZED (
+    SELECT DISTINCT b.company_id, b.partner_id, pc.category_id
+      FROM bought b
+      JOIN (%(categories)s) pc ON pc.product_id = b.product_id AND pc.company_id = b.company_id
+),
+candidates AS (
+    SELECT b.partner_id, b.company_id, r.offer_product_id AS product_id, r.confidence, r.lift,
+           r.popularity, r.antecedent_product_id AS basis_product_id,
+           NULL::int AS basis_category_id, 0 AS fallback
+      FROM bought b
+      JOIN (%(rules)s) r ON r.kind = 'product' AND r.company_id = b.company_id
+                        AND r.antecedent_product_id = b.product_id
+    UNION ALL
+    SELECT b.partner_id, b.company_id, r.offer_product_id, r.confidence, r.lift, r.popularity,
+           NULL::int, r.antecedent_category_id, 1
+      FROM bought_categories b
+      JOIN (%(rules)s) r ON r.kind = 'category' AND r.company_id = b.company_id
+                        AND r.antecedent_category_id = b.category_id
+     WHERE NOT EXISTS (SELECT 1 FROM bought_categories o
+                        WHERE o.company_id = b.company_id AND o.partner_id = b.partner_id
+                          AND o.category_id = r.consequent_category_id)
+),
+-- per customer and product, the best rule offering it: its score and basis
+best AS (
+    SELECT DISTINCT ON (c.partner_id, c.company_id, c.product_id) c.*
+      FROM candidates c
+     WHERE c.product_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM bought o
+                        WHERE o.company_id = c.company_id AND o.partner_id = c.partner_id
+                          AND o.product_id = c.product_id)
+       AND %(offerable)s
+  ORDER BY c.partner_id, c.company_id, c.product_id, c.fallback, c.confidence DESC,
+           c.lift DESC, c.basis_product_id, c.basis_category_id
+),
+ranked AS (
+    SELECT b.*, row_number() OVER (
+               PARTITION BY b.partner_id, b.company_id
+               ORDER BY b.fallback, b.confidence DESC, b.lift DESC, b.popularity DESC,
+                        b.product_id) AS rank
+      FROM best b
+)
+SELECT partner_id, company_id, rank::int AS rank, product_id, confidence, lift,
+       basis_product_id, basis_category_id
+  FROM ranked
+ WHERE rank <= %(limit)s
+"""
+
+# The offers of the customers refreshed (ids; NULL: all) whose product may no longer be
+# offered (archived, no longer sold, given to another company): a daily run re-ranks them.
+STALE = """
+    SELECT DISTINCT o.partner_id
+      FROM customer_lifecycle_offer o
+     WHERE NOT %(offerable)s
+"""
+
+
+class CustomerLifecycleOffer(models.Model):
+    """One of a customer's next best offers in a company (rank 1 to 3), with the rule that
+    proposes it. Written by the engine only (_refresh); lifecycle users read."""
+
+    _name = "customer.lifecycle.offer"
+    _description = "Customer Lifecycle Next Best Offer"
+    _order = "partner_id, company_id, rank"
+    _log_access = False
+
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True,
+                                 ondelete="cascade")  # fmt: skip
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
+    rank = fields.Integer(required=True)
+    product_id = fields.Many2one("product.product", string="Offer", required=True,
+                                 ondelete="cascade")  # fmt: skip
+    confidence = fields.Float(digits=(16, 6))
+    lift = fields.Float(digits=(16, 6))
+    basis_product_id = fields.Many2one("product.product", string="Because They Bought",
+                                       ondelete="cascade")  # fmt: skip
+    basis_category_id = fields.Many2one("product.category", string="Because They Buy in",
+                                        ondelete="cascade")  # fmt: skip
+    reason = fields.Char(compute="_compute_reason")
+
+    _offer_uniq = models.Constraint(
+        "UNIQUE(partner_id, company_id, rank)", "One offer per customer, company and rank."
+    )
+
+    @api.depends_context("lang")
+    @api.depends("confidence", "lift", "basis_product_id", "basis_category_id", "product_id")
+    def _compute_reason(self):
+        for offer in self:
+            figures = {
+                "percent": formatLang(self.env, offer.confidence * 100, digits=0),
+                "lift": formatLang(self.env, offer.lift, digits=1),
+            }
+            if offer.basis_product_id:
+                offer.reason = self.env._(
+                    "Bought by %(percent)s %% of customers who buy %(basis)s; %(lift)s× the "
+                    "average",
+                    basis=offer.basis_product_id.sudo().display_name,
+                    **figures,
+                )
+            elif offer.basis_category_id:
+                offer.reason = self.env._(
+                    "%(category)s: bought by %(percent)s %% of customers who buy in %(basis)s; "
+                    "%(lift)s× the average",
+                    category=offer.product_id.sudo().categ_id.display_name,
+                    basis=offer.basis_category_id.sudo().display_name,
+                    **figures,
+                )
+            else:
+                offer.reason = False
+
+    # -- The ranking's SQL (stable: the backtest builds on it) -------------------------------
+
+    @api.model
+    def _ranked_query(self, lines, rules, limit=OFFERS_PER_CUSTOMER):
+        """SQL: the best `limit` offers (RANKED_COLUMNS) of every customer of lines (any
+        relation of customer.lifecycle.fact's PRODUCT_LINE_COLUMNS) in each company of its
+        lines, from rules (any relation of customer.lifecycle.affinity's RULE_COLUMNS: the
+        table, or affinity._rules_query of some lines). See the module docstring for the
+        ranking; basis_category_id is set (and basis_product_id NULL) on a category rule's
+        offer."""
+        return SQL(
+            RANKED,
+            lines=lines,
+            rules=rules,
+            limit=limit,
+            categories=self.env["customer.lifecycle.affinity"]._product_categories(),
+            offerable=offerable(SQL("c.product_id"), SQL("c.company_id")),
+        )
+
+    # -- The engine's refresh ---------------------------------------------------------------
+
+    @api.model
+    def _refresh_nightly(self, ids, full):
+        """The nightly run's phase: a full run (full) recomputes every company's co-purchase
+        rules first (customer.lifecycle.affinity._refresh_rules), then re-ranks the offers of
+        the customers of ids (None: everyone)."""
+        if full:
+            self.env["customer.lifecycle.affinity"]._refresh_rules(
+                self.env["res.company"].sudo().search([])
+            )
+        return self._refresh(ids, nightly=True)
+
+    @api.model
+    def _refresh(self, ids, nightly=False):
+        """Re-rank the offers of these customers (commercial partner ids; None: all) in every
+        company from the stored rules, write only what changed, and the lifecycle company's
+        first offer on the customers and their contacts (the funnel card). nightly: a daily
+        run also re-ranks the customers holding an offer that may no longer be offered.
+        A constant number of statements, whatever the number of customers."""
+        cr = self.env.cr
+        company = self.env["res.company"]._lifecycle_company()
+        if ids is not None and nightly:
+            cr.execute(SQL(STALE, offerable=offerable(SQL("o.product_id"), SQL("o.company_id"))))
+            ids = sorted({*ids, *(row[0] for row in cr.fetchall())})
+        if ids == []:
+            return 0
+        facts = self.env["customer.lifecycle.fact"]
+        ranked = self._ranked_query(
+            facts._purchase_product_lines_query(ids),
+            SQL("SELECT * FROM customer_lifecycle_affinity"),
+        )
+        self.env["customer.lifecycle.engine"]._create_work_table(
+            "clc_offer_new",
+            query=SQL(
+                "SELECT r.* FROM (%s) r JOIN (%s) p ON p.id = r.partner_id",
+                ranked,
+                facts._population_query(ids),
+            ),
+        )
+        columns = SQL(", ").join(SQL.identifier(name) for name in RANKED_COLUMNS)
+        values = RANKED_COLUMNS[3:]
+        cr.execute(
+            SQL(
+                """DELETE FROM customer_lifecycle_offer t
+                    WHERE (%(ids)s::int[] IS NULL OR t.partner_id = ANY(%(ids)s::int[]))
+                      AND NOT EXISTS (SELECT 1 FROM clc_offer_new n
+                                       WHERE n.partner_id = t.partner_id
+                                         AND n.company_id = t.company_id
+                                         AND n.rank = t.rank)""",
+                ids=ids,
+            )
+        )
+        written = cr.rowcount
+        cr.execute(
+            SQL(
+                """INSERT INTO customer_lifecycle_offer AS t (%(columns)s)
+                   SELECT %(columns)s FROM clc_offer_new
+                   ON CONFLICT (partner_id, company_id, rank) DO UPDATE
+                      SET (%(values)s) = ROW(%(excluded)s)
+                    WHERE ROW(%(current)s) IS DISTINCT FROM ROW(%(excluded)s)""",
+                columns=columns,
+                values=SQL(", ").join(SQL.identifier(name) for name in values),
+                excluded=SQL(", ").join(SQL.identifier("excluded", name) for name in values),
+                current=SQL(", ").join(SQL.identifier("t", name) for name in values),
+            )
+        )
+        written += cr.rowcount
+        # the funnel card's first offer, on the customer and its contacts
+        cr.execute(
+            SQL(
+                """UPDATE res_partner p SET lifecycle_offer_product_id = n.product_id
+                     FROM res_partner c
+                LEFT JOIN clc_offer_new n ON n.partner_id = c.id AND n.company_id = %(company)s
+                                         AND n.rank = 1
+                    WHERE p.commercial_partner_id = c.id AND c.id = c.commercial_partner_id
+                      AND (%(ids)s::int[] IS NULL OR c.id = ANY(%(ids)s::int[]))
+                      AND p.lifecycle_offer_product_id IS DISTINCT FROM n.product_id""",
+                company=company.id,
+                ids=ids,
+            )
+        )
+        cr.execute(SQL("DROP TABLE clc_offer_new"))
+        self.invalidate_model()
+        self.env["res.partner"].invalidate_model(["lifecycle_offer_product_id"])
+        return written
