@@ -45,6 +45,7 @@
         "wizard/customer_lifecycle_profile_views.xml",
         "wizard/customer_lifecycle_purchases_views.xml",
         "views/customer_lifecycle_menus.xml",
+        "views/customer_lifecycle_category_mix_views.xml",
         "views/customer_satisfaction_request_views.xml",
         "views/customer_satisfaction_report_views.xml",
         "wizard/customer_satisfaction_record_views.xml",

@@ -124,6 +124,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
         self.env["customer.lifecycle.prediction"]._predict(commercial.ids, company)
         self._classify(commercial.ids)
         self._write_targets(trigger, full=False, commit=False)
+        self.env["customer.lifecycle.category.mix"]._refresh_customers(commercial.ids, company)
 
     @api.model
     def _recompute_all(self, trigger="schedule", in_transaction=False):
@@ -174,6 +175,10 @@ class CustomerLifecycleEngine(models.AbstractModel):
             phases["classify"] = time.monotonic() - started - sum(phases.values())
             written = self._write_targets(trigger, full=True, commit=not in_transaction)
             phases["write"] = time.monotonic() - started - sum(phases.values())
+            self.env["customer.lifecycle.category.mix"]._refresh(
+                ids, company, now, commit=not in_transaction
+            )
+            phases["category_mix"] = time.monotonic() - started - sum(phases.values())
             self._clear_excluded_partners()
             marks = {
                 "lifecycle_last_run": now,

@@ -9,6 +9,7 @@ from ..tools.lifecycle_rules import (
     MAX_MONTHS,
     settings_errors,
 )
+from .customer_lifecycle_category_mix import MAX_CATEGORY_LEVEL
 
 SETTING_FIELDS = (
     "lifecycle_lost_factor",
@@ -131,6 +132,22 @@ class ResCompany(models.Model):
         "invoice made from a sale order is that order, never a second purchase. A change "
         "takes effect at the next computation, which then recomputes every customer.",
     )
+    # What they buy (customer.lifecycle.category.mix)
+    lifecycle_category_level = fields.Integer(
+        string="Category Level",
+        default=0,
+        help="The product categories the customers' purchases are grouped in: 0 = each "
+        "product's own category; 1 = the top categories of the tree, 2 = the level below, and "
+        "so on (a category less deep counts as itself). A change takes effect at the next "
+        "computation, which then recomputes every customer.",
+    )
+    lifecycle_category_overdue_activity = fields.Boolean(
+        string="Activity When a Category Is Due",
+        help="When a customer who bought a category at least twice passes the date their own "
+        "rhythm expects the next purchase of it, schedule one 'Due for <category>' activity "
+        "for their salesperson (once until they buy it again). Categories already overdue "
+        "when this is switched on schedule nothing.",
+    )
     lifecycle_lost_rule = fields.Selection(
         [("interval", "Days Since the Last Order"), ("probability", "Probability Still Active")],
         string="Lost Rule",
@@ -211,6 +228,18 @@ class ResCompany(models.Model):
             errors = settings_errors(**company._lifecycle_settings())
             if errors:
                 raise ValidationError("\n".join(messages[code] for code in errors))
+
+    @api.constrains("lifecycle_category_level")
+    def _check_lifecycle_category_level(self):
+        for company in self:
+            if not 0 <= company.lifecycle_category_level <= MAX_CATEGORY_LEVEL:
+                raise ValidationError(
+                    self.env._(
+                        "The category level is 0 (each product's own category) or a level of "
+                        "the category tree from 1 (the top) to %(max)s.",
+                        max=MAX_CATEGORY_LEVEL,
+                    )
+                )
 
     @api.constrains("lifecycle_satisfaction_delay_days")
     def _check_lifecycle_satisfaction_delay(self):
@@ -312,11 +341,17 @@ class ResCompany(models.Model):
                 )
 
     def write(self, vals):
-        sources = [name for name in vals if name.startswith("lifecycle_count_")]
+        sources = [
+            name
+            for name in vals
+            if name.startswith("lifecycle_count_") or name == "lifecycle_category_level"
+        ]
         changed = self.filtered(lambda c: any(c[name] != vals[name] for name in sources))
         result = super().write(vals)
         if "lifecycle_profile_review_months" in vals:
             self._lifecycle_reschedule_profile_reviews()
+        if vals.get("lifecycle_category_overdue_activity"):
+            self.env["customer.lifecycle.category.mix"]._announce_current(self)
         if changed:
             # what counts as a purchase changed: the next run recomputes every customer, the
             # daily one would only see the customers whose documents changed

@@ -7,6 +7,12 @@ class ResConfigSettings(models.TransientModel):
     lifecycle_count_invoices = fields.Boolean(
         related="company_id.lifecycle_count_invoices", readonly=False
     )
+    lifecycle_category_level = fields.Integer(
+        related="company_id.lifecycle_category_level", readonly=False
+    )
+    lifecycle_category_overdue_activity = fields.Boolean(
+        related="company_id.lifecycle_category_overdue_activity", readonly=False
+    )
     lifecycle_lost_factor = fields.Float(related="company_id.lifecycle_lost_factor", readonly=False)
     lifecycle_min_lost_days = fields.Integer(
         related="company_id.lifecycle_min_lost_days", readonly=False
