@@ -14,6 +14,8 @@ from . import customer_satisfaction_answer
 from . import res_partner
 from . import customer_lifecycle_category_mix
 from . import res_partner_category_mix
+from . import customer_lifecycle_affinity
+from . import customer_lifecycle_offer
 from . import mail_activity
 from . import account_move
 from . import customer_lifecycle_engine

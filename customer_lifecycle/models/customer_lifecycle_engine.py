@@ -125,6 +125,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
         self._classify(commercial.ids)
         self._write_targets(trigger, full=False, commit=False)
         self.env["customer.lifecycle.category.mix"]._refresh_customers(commercial.ids, company)
+        self.env["customer.lifecycle.offer"]._refresh(commercial.ids)
 
     @api.model
     def _recompute_all(self, trigger="schedule", in_transaction=False):
@@ -179,6 +180,8 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 ids, company, now, commit=not in_transaction
             )
             phases["category_mix"] = time.monotonic() - started - sum(phases.values())
+            self.env["customer.lifecycle.offer"]._refresh_nightly(ids, full)
+            phases["offers"] = time.monotonic() - started - sum(phases.values())
             self._clear_excluded_partners()
             marks = {
                 "lifecycle_last_run": now,

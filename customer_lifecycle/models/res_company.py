@@ -178,6 +178,27 @@ class ResCompany(models.Model):
         default=12,
         help="How far back the first order must go before anything is predicted.",
     )
+    lifecycle_offer_min_support = fields.Float(
+        string="Offers: Minimum Support (%)",
+        default=1.0,
+        help="Two products (or categories) count as bought together when at least this share "
+        "of the company's buying customers, and at least 3 of them, bought both. Lower finds "
+        "more pairs on a small customer base, and more chance ones. A change takes effect at "
+        "the next computation, which then recomputes every customer.",
+    )
+    # Written by the nightly computation: the fitted purchase and spend models, kept when a
+    # later fit does not converge, and why nothing is predicted (empty when predictions exist).
+    lifecycle_prediction_params = fields.Json(string="Prediction Model", readonly=True)
+    lifecycle_prediction_status = fields.Char(string="Predictions", readonly=True)
+    # Written by the nightly computation: what the stage rules use between two runs.
+    lifecycle_median_interval = fields.Float(
+        string="Median Interval of Repeat Customers (Days)", readonly=True
+    )
+    lifecycle_last_run = fields.Datetime(string="Last Lifecycle Computation", readonly=True)
+    lifecycle_last_full_run = fields.Datetime(
+        string="Last Full Lifecycle Computation", readonly=True
+    )
+    lifecycle_last_message_id = fields.Integer(readonly=True)  # notes newer than this are new
     # Written by the nightly computation: the fitted purchase and spend models, kept when a
     # later fit does not converge, and why nothing is predicted (empty when predictions exist).
     lifecycle_prediction_params = fields.Json(string="Prediction Model", readonly=True)
@@ -340,11 +361,23 @@ class ResCompany(models.Model):
                     )
                 )
 
+    @api.constrains("lifecycle_offer_min_support")
+    def _check_lifecycle_offer_min_support(self):
+        for company in self:
+            if not 0 < company.lifecycle_offer_min_support <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The minimum support of the next best offers is a percentage of the "
+                        "buying customers above 0 and at most 100 (1 is usual)."
+                    )
+                )
+
     def write(self, vals):
         sources = [
             name
             for name in vals
-            if name.startswith("lifecycle_count_") or name == "lifecycle_category_level"
+            if name.startswith("lifecycle_count_")
+            or name in ("lifecycle_category_level", "lifecycle_offer_min_support")
         ]
         changed = self.filtered(lambda c: any(c[name] != vals[name] for name in sources))
         result = super().write(vals)

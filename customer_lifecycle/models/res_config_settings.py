@@ -78,6 +78,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.lifecycle_prediction_min_months", readonly=False
     )
     lifecycle_prediction_status = fields.Char(related="company_id.lifecycle_prediction_status")
+    lifecycle_offer_min_support = fields.Float(
+        related="company_id.lifecycle_offer_min_support", readonly=False
+    )
 
     def action_lifecycle_recompute_now(self):
         return self.env["customer.lifecycle.engine"].action_recompute_now()

@@ -433,6 +433,24 @@ class ResPartner(models.Model):
         "(cut-offs in the settings).",
         prefetch=LIFECYCLE_PREFETCH,
     )
+    # the lifecycle company's first next best offer (customer.lifecycle.offer), written by the
+    # engine when it changes: the funnel card shows it without a query per card
+    lifecycle_offer_product_id = fields.Many2one(
+        "product.product",
+        string="Next Best Offer",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        groups="customer_lifecycle.group_lifecycle_user",
+        prefetch=LIFECYCLE_PREFETCH,
+    )
+    lifecycle_offer_ids = fields.One2many(
+        "customer.lifecycle.offer",
+        "partner_id",
+        string="Next Best Offers",
+        readonly=True,
+        groups="customer_lifecycle.group_lifecycle_user",
+    )
 
     lifecycle_referred_by_id = fields.Many2one(
         "res.partner",
