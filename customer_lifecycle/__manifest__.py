@@ -44,6 +44,8 @@
         "wizard/customer_lifecycle_lost_views.xml",
         "wizard/customer_lifecycle_profile_views.xml",
         "wizard/customer_lifecycle_purchases_views.xml",
+        "wizard/customer_lifecycle_offer_audience_views.xml",
+        "views/product_template_views.xml",
         "views/customer_lifecycle_menus.xml",
         "views/customer_lifecycle_category_mix_views.xml",
         "views/customer_satisfaction_request_views.xml",

@@ -16,7 +16,10 @@ from . import customer_lifecycle_category_mix
 from . import res_partner_category_mix
 from . import customer_lifecycle_affinity
 from . import customer_lifecycle_offer
+from . import customer_lifecycle_offer_backtest
 from . import mail_activity
+from . import product_product
+from . import product_template
 from . import account_move
 from . import customer_lifecycle_engine
 from . import res_company

@@ -182,6 +182,8 @@ class CustomerLifecycleEngine(models.AbstractModel):
             phases["category_mix"] = time.monotonic() - started - sum(phases.values())
             self.env["customer.lifecycle.offer"]._refresh_nightly(ids, full)
             phases["offers"] = time.monotonic() - started - sum(phases.values())
+            self.env["customer.lifecycle.offer.backtest"]._run_in_full_run(full)
+            phases["offer_backtest"] = time.monotonic() - started - sum(phases.values())
             self._clear_excluded_partners()
             marks = {
                 "lifecycle_last_run": now,

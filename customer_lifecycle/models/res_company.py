@@ -10,6 +10,7 @@ from ..tools.lifecycle_rules import (
     settings_errors,
 )
 from .customer_lifecycle_category_mix import MAX_CATEGORY_LEVEL
+from .customer_lifecycle_offer_backtest import offer_backtest_summary
 
 SETTING_FIELDS = (
     "lifecycle_lost_factor",
@@ -199,19 +200,58 @@ class ResCompany(models.Model):
         string="Last Full Lifecycle Computation", readonly=True
     )
     lifecycle_last_message_id = fields.Integer(readonly=True)  # notes newer than this are new
-    # Written by the nightly computation: the fitted purchase and spend models, kept when a
-    # later fit does not converge, and why nothing is predicted (empty when predictions exist).
-    lifecycle_prediction_params = fields.Json(string="Prediction Model", readonly=True)
-    lifecycle_prediction_status = fields.Char(string="Predictions", readonly=True)
-    # Written by the nightly computation: what the stage rules use between two runs.
-    lifecycle_median_interval = fields.Float(
-        string="Median Interval of Repeat Customers (Days)", readonly=True
+    # Written by the next best offers' backtest (customer.lifecycle.offer.backtest), in the
+    # full run or on demand: for lifecycle managers only.
+    lifecycle_offer_backtest_customers = fields.Integer(
+        string="Offers Backtest: Customers Tested",
+        readonly=True,
+        groups="customer_lifecycle.group_lifecycle_manager",
+        help="Repeat customers whose last purchase contained a product new to them: the "
+        "customers the backtest could test.",
     )
-    lifecycle_last_run = fields.Datetime(string="Last Lifecycle Computation", readonly=True)
-    lifecycle_last_full_run = fields.Datetime(
-        string="Last Full Lifecycle Computation", readonly=True
+    lifecycle_offer_backtest_hit_rate = fields.Float(
+        string="Offers Backtest: Hit Rate (%)",
+        digits=(16, 1),
+        readonly=True,
+        groups="customer_lifecycle.group_lifecycle_manager",
+        help="Share of the tested customers whose hidden last purchase contained one of the 3 "
+        "products recommended from their history before it.",
     )
-    lifecycle_last_message_id = fields.Integer(readonly=True)  # notes newer than this are new
+    lifecycle_offer_backtest_baseline_rate = fields.Float(
+        string="Offers Backtest: Most Popular Hit Rate (%)",
+        digits=(16, 1),
+        readonly=True,
+        groups="customer_lifecycle.group_lifecycle_manager",
+        help="The same for the 3 most popular products the customer had not bought.",
+    )
+    lifecycle_offer_backtest_date = fields.Datetime(
+        string="Offers Backtest: Date",
+        readonly=True,
+        groups="customer_lifecycle.group_lifecycle_manager",
+    )
+    lifecycle_offer_backtest_summary = fields.Char(
+        string="Offers Backtest",
+        compute="_compute_lifecycle_offer_backtest_summary",
+        groups="customer_lifecycle.group_lifecycle_manager",
+    )
+
+    @api.depends(
+        "lifecycle_offer_backtest_customers",
+        "lifecycle_offer_backtest_hit_rate",
+        "lifecycle_offer_backtest_baseline_rate",
+        "lifecycle_offer_backtest_date",
+    )
+    def _compute_lifecycle_offer_backtest_summary(self):
+        """One sentence for managers: do the next best offers beat the most popular products?
+        (customer.lifecycle.offer.backtest; too few below MIN_TESTED_CUSTOMERS)."""
+        for company in self:
+            company.lifecycle_offer_backtest_summary = offer_backtest_summary(
+                company.env,
+                company.lifecycle_offer_backtest_date,
+                company.lifecycle_offer_backtest_customers,
+                company.lifecycle_offer_backtest_hit_rate,
+                company.lifecycle_offer_backtest_baseline_rate,
+            )
 
     @api.constrains(*SETTING_FIELDS)
     def _check_lifecycle_settings(self):

@@ -82,5 +82,13 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.lifecycle_offer_min_support", readonly=False
     )
 
+    lifecycle_offer_backtest_summary = fields.Char(
+        related="company_id.lifecycle_offer_backtest_summary",
+        groups="customer_lifecycle.group_lifecycle_manager",
+    )
+
+    def action_lifecycle_offer_backtest(self):
+        return self.env["customer.lifecycle.offer.backtest"].action_run()
+
     def action_lifecycle_recompute_now(self):
         return self.env["customer.lifecycle.engine"].action_recompute_now()

@@ -8,3 +8,4 @@ from . import customer_lifecycle_backtest
 from . import customer_lifecycle_profile
 from . import customer_satisfaction_record
 from . import customer_lifecycle_purchases
+from . import customer_lifecycle_offer_audience
