@@ -6,13 +6,16 @@ SIZE is S (10,000 customers / about 100,000 orders), L (100,000 / about 1,000,00
 of dates, skewed spend, 30 % one-time buyers, lapsed customers, quotations and cancelled orders, a
 tenth of the orders in a foreign currency; of the documents, 30 % are POS orders posted with a
 closed session and 10 % posted direct invoices with their product and receivable lines, the rest
-sale orders), once, 100,000 customers per committed statement; then
-every scenario runs RUNS times and the medians, with the fastest and slowest run and their ratio
-to the floor (a bare GROUP BY over the purchases), are printed as a Markdown table,
-followed by the phone lookup, users' saves during the weekly full run (bench_saves.py) and Odoo's
-own Contacts screens without and with the addon (bench_screens.py).
+sale orders), once, 100,000 customers per committed statement; every document's lines are then
+drawn from a catalogue of 500 products in 30 categories (CATALOGUE_LINES; a database generated
+before it gets it in place); then every scenario runs RUNS times and the medians, with the
+fastest and slowest run and their ratio to the floor (a bare GROUP BY over the purchases), are
+printed as a Markdown table, followed by the phone lookup, users' saves during the weekly full
+run (bench_saves.py) and Odoo's own Contacts screens without and with the addon
+(bench_screens.py).
 PHASE=generate: the data alone (bench.sh runs it before installing the addon);
-PHASE=screens LABEL=without|with: the Contacts screens alone; PHASE=phone: the phone lookup alone.
+PHASE=screens LABEL=without|with: the Contacts screens alone; PHASE=phone: the phone lookup alone;
+PHASE=offers: the category mix, the next best offers and their backtest alone.
 """
 
 import json
@@ -27,7 +30,7 @@ import time
 import bench_screens
 
 import odoo
-from odoo import SUPERUSER_ID, Command, api
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
@@ -183,6 +186,116 @@ ANALYZE pos_order;
 ANALYZE pos_order_line;
 ANALYZE account_move;
 ANALYZE account_move_line;
+"""
+
+# The catalogue (an existing database without it gets it in place, generated data too): 500
+# products in 30 categories under 6 departments, and every bench document's lines rewritten as
+# 1 to 5 lines of them whose amounts add up to the document's untaxed amount to the cent (the
+# purchases, their amounts and the figures of the engine stay as they were). Popularity is skewed
+# (Zipf-like: category c about 1/(c+1) of the lines drawn at large, product rank r about 1/(r+1)
+# within its category) and customers come in ten clusters, each buying mostly from a group of
+# three categories of its own (the co-purchases the affinity finds). Product i is in category
+# i %% 30; categories 0-19 hold 17 products, 20-29 hold 16. A slice of customers per transaction.
+CATALOGUE = "customer_lifecycle.bench_catalogue"  # size the catalogue was laid on
+CATALOGUE_DONE = "customer_lifecycle.bench_catalogue_slices"  # "L:3": slices 0-2 committed
+CATALOGUE_SLICE = int(os.environ.get("BENCH_CATALOGUE_SLICE", "25000"))  # customers per slice
+CATALOGUE_PRODUCTS, CATALOGUE_CATEGORIES, CATALOGUE_DEPARTMENTS = 500, 30, 6
+CATALOGUE_LINES = """
+SELECT setseed(%(seed)s);
+CREATE TEMP TABLE bench_doc ON COMMIT DROP AS
+     SELECT 'sale' AS source, o.id AS doc, o.partner_id, o.amount_untaxed AS amount,
+            o.margin AS margin
+       FROM sale_order o
+      WHERE o.partner_id BETWEEN %(first)s AND %(last)s AND o.name LIKE 'BENCH/%%'
+        AND o.name NOT LIKE 'BENCH/NEW/%%'
+  UNION ALL
+     SELECT 'pos', o.id, o.partner_id, o.amount_total, round(o.amount_total * 0.3, 2)
+       FROM pos_order o
+      WHERE o.partner_id BETWEEN %(first)s AND %(last)s AND o.name LIKE 'BENCH-POS/%%'
+  UNION ALL
+     SELECT 'invoice', m.id, m.partner_id, m.amount_untaxed, 0
+       FROM account_move m
+      WHERE m.partner_id BETWEEN %(first)s AND %(last)s AND m.name LIKE 'BENCH/INV/%%';
+-- 1 to 5 lines a document (30, 25, 20, 15, 10 %%); each line's weight, category and rank drawn
+-- in a fixed order (documents by source and id, then k), so that the same data gives the same
+-- catalogue; "+ k * 0" draws them again for every line
+CREATE TEMP TABLE bench_line ON COMMIT DROP AS
+WITH d AS (
+    SELECT b.*, CASE WHEN u < 0.3 THEN 1 WHEN u < 0.55 THEN 2 WHEN u < 0.75 THEN 3
+                     WHEN u < 0.9 THEN 4 ELSE 5 END AS n
+      FROM (SELECT b.*, random() AS u FROM bench_doc b ORDER BY source, doc) b
+), l AS (
+    SELECT d.source, d.doc, d.amount, d.margin, k, x.w,
+           CASE WHEN x.u_group < 0.65 THEN (d.partner_id %% 10) * 3 + floor(x.u_pick * 3)::int
+                ELSE floor(power(%(categories)s + 1, x.u_pick))::int - 1 END AS category,
+           x.u_rank
+      FROM d
+CROSS JOIN generate_series(1, d.n) k
+CROSS JOIN LATERAL (SELECT (0.2 + random() + k * 0)::numeric AS w, random() + k * 0 AS u_group,
+                           random() + k * 0 AS u_pick, random() + k * 0 AS u_rank) x
+  ORDER BY d.source, d.doc, k
+), c AS (
+    SELECT l.*, sum(w) OVER (PARTITION BY source, doc ORDER BY k) AS upto,
+           sum(w) OVER (PARTITION BY source, doc) AS total
+      FROM l
+)
+-- the amounts telescope: each line takes the rounded share up to it less the rounded share
+-- before it, so that the lines add up to the document's amount (and margin) exactly
+SELECT source, doc, k,
+       (%(products)s::int[])[1 + category + %(categories)s * (floor(power(
+           CASE WHEN category < %(full)s THEN %(per)s + 2 ELSE %(per)s + 1 END, u_rank))::int - 1)]
+           AS product_id,
+       round(amount * upto / total, 2) - round(amount * (upto - w) / total, 2) AS amount,
+       round(margin * upto / total, 2) - round(margin * (upto - w) / total, 2) AS margin
+  FROM c;
+
+DELETE FROM sale_order_line l USING bench_doc b WHERE b.source = 'sale' AND l.order_id = b.doc;
+-- a fifth of the lines at 10 %% off, as before (the customers' average discount)
+INSERT INTO sale_order_line (order_id, sequence, name, product_id, product_uom_qty, price_unit,
+                             discount, price_subtotal, price_total, price_tax, margin,
+                             purchase_price, customer_lead, company_id, currency_id, create_date,
+                             write_date)
+     SELECT l.doc, l.k, 'Bench line', l.product_id, 1,
+            CASE WHEN x.off THEN round(l.amount / 0.9, 2) ELSE l.amount END,
+            CASE WHEN x.off THEN 10 ELSE 0 END, l.amount, l.amount, 0, l.margin,
+            l.amount - l.margin, 0, o.company_id, o.currency_id, o.create_date, o.write_date
+       FROM bench_line l
+       JOIN sale_order o ON o.id = l.doc
+ CROSS JOIN LATERAL (SELECT (l.doc + l.k) %% 5 = 0 AS off) x
+      WHERE l.source = 'sale'
+   ORDER BY l.doc, l.k;
+
+DELETE FROM pos_order_line l USING bench_doc b WHERE b.source = 'pos' AND l.order_id = b.doc;
+INSERT INTO pos_order_line (order_id, product_id, name, full_product_name, uuid, qty, price_unit,
+                            discount, price_subtotal, price_subtotal_incl, total_cost,
+                            is_total_cost_computed, company_id, create_date, write_date)
+     SELECT l.doc, l.product_id, 'Bench counter line', 'Bench product',
+            md5('bench-pos-line/' || l.doc || '/' || l.k), 1,
+            CASE WHEN x.off THEN round(l.amount / 0.9, 2) ELSE l.amount END,
+            CASE WHEN x.off THEN 10 ELSE 0 END, l.amount, l.amount, l.amount - l.margin, TRUE,
+            o.company_id, o.date_order, o.date_order
+       FROM bench_line l
+       JOIN pos_order o ON o.id = l.doc
+ CROSS JOIN LATERAL (SELECT (l.doc + l.k) %% 5 = 0 AS off) x
+      WHERE l.source = 'pos'
+   ORDER BY l.doc, l.k;
+
+DELETE FROM account_move_line l USING bench_doc b
+ WHERE b.source = 'invoice' AND l.move_id = b.doc AND l.display_type = 'product';
+INSERT INTO account_move_line (move_id, move_name, journal_id, company_id, company_currency_id,
+                               currency_id, account_id, partner_id, display_type, name,
+                               product_id, quantity, price_unit, discount, price_subtotal,
+                               price_total, balance, debit, credit, amount_currency,
+                               amount_residual, amount_residual_currency, reconciled, date,
+                               parent_state, sequence, create_date, write_date)
+     SELECT m.id, m.name, m.journal_id, m.company_id, m.currency_id, m.currency_id, %(income)s,
+            m.partner_id, 'product', 'Bench service', l.product_id, 1.0, l.amount, 0, l.amount,
+            l.amount, -l.amount, 0, l.amount, -l.amount, 0, 0, TRUE, m.date, 'posted', l.k,
+            m.date, m.date
+       FROM bench_line l
+       JOIN account_move m ON m.id = l.doc
+      WHERE l.source = 'invoice'
+   ORDER BY l.doc, l.k;
 """
 
 RESET = """
@@ -373,6 +486,93 @@ class Bench:
             self.env(cr)["ir.config_parameter"].set_param(MARK, size)
         print(f"  generated in {time.perf_counter() - started:.0f}s", file=sys.stderr)
 
+    def catalogue(self, size):
+        """The catalogue and every bench document's lines drawn from it (CATALOGUE_LINES), once
+        per database: a database generated before the catalogue gets it in place, a slice of
+        CATALOGUE_SLICE customers per transaction (an interrupted step resumes at its next
+        slice)."""
+        with self.cursor() as cr:
+            env = self.env(cr)
+            params = env["ir.config_parameter"]
+            if params.get_param(CATALOGUE) == size:
+                return
+            done = params.get_param(CATALOGUE_DONE) or ""
+            start = int(done.split(":")[1]) if done.startswith(f"{size}:") else 0
+            products = self._catalogue_products(env).ids
+            income = self._source_ids(env)["income"]
+            cr.execute(
+                "SELECT min(id), max(id) FROM res_partner WHERE name LIKE 'Bench Customer %%'"
+            )
+            low, high = cr.fetchone()
+        slices = range(start, -(-(high - low + 1) // CATALOGUE_SLICE))
+        print(f"Catalogue for {size}: {len(products)} products ...", file=sys.stderr)
+        started = time.perf_counter()
+        for index in slices:
+            with self.cursor() as cr:
+                self._lower_priority(cr)
+                first = low + index * CATALOGUE_SLICE
+                cr.execute(
+                    SQL(
+                        CATALOGUE_LINES,
+                        seed=round((index * 0.381966) % 1.8 - 0.9, 6),
+                        first=first,
+                        last=first + CATALOGUE_SLICE - 1,
+                        products=products,
+                        categories=CATALOGUE_CATEGORIES,
+                        per=CATALOGUE_PRODUCTS // CATALOGUE_CATEGORIES,
+                        full=CATALOGUE_PRODUCTS % CATALOGUE_CATEGORIES,
+                        income=income,
+                    )
+                )
+                self.env(cr)["ir.config_parameter"].set_param(CATALOGUE_DONE, f"{size}:{index + 1}")
+            print(
+                f"  slice {index + 1}/{slices.stop} at {time.perf_counter() - started:.0f}s",
+                file=sys.stderr,
+            )
+        with self.cursor() as cr:
+            self._lower_priority(cr)
+            cr.execute(ANALYZE)
+            self.env(cr)["ir.config_parameter"].set_param(CATALOGUE, size)
+        print(f"  catalogue laid in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+
+    @staticmethod
+    def _catalogue_products(env):
+        """The catalogue's products in their order (BENCH-001 ... BENCH-500), created with the
+        ORM when missing: 6 departments of 5 categories each, saleable, a price and a cost."""
+        Product = env["product.product"].with_context(active_test=False)
+        codes = [f"BENCH-{index + 1:03d}" for index in range(CATALOGUE_PRODUCTS)]
+        products = Product.search([("default_code", "in", codes)])
+        if len(products) < CATALOGUE_PRODUCTS:
+            Category = env["product.category"]
+            departments = Category.create(
+                [{"name": f"Bench Department {d + 1}"} for d in range(CATALOGUE_DEPARTMENTS)]
+            )
+            per_department = CATALOGUE_CATEGORIES // CATALOGUE_DEPARTMENTS
+            categories = Category.create(
+                [
+                    {
+                        "name": f"Bench Category {c + 1:02d}",
+                        "parent_id": departments[c // per_department].id,
+                    }
+                    for c in range(CATALOGUE_CATEGORIES)
+                ]
+            )
+            products = Product.create(
+                [
+                    {
+                        "name": f"Bench Product {index + 1:03d}",
+                        "default_code": code,
+                        "categ_id": categories[index % CATALOGUE_CATEGORIES].id,
+                        "type": "service" if index % 7 == 0 else "consu",
+                        "sale_ok": True,
+                        "list_price": 5 + (index * 37) % 200,
+                        "standard_price": round((5 + (index * 37) % 200) * 0.7, 2),
+                    }
+                    for index, code in enumerate(codes)
+                ]
+            )
+        return products.sorted("default_code")
+
     @staticmethod
     def _source_ids(env):
         """What the POS orders and direct invoices are written with: a shop and one closed
@@ -555,6 +755,60 @@ class Bench:
 
         return order
 
+    def _lifecycle_company(self, cr):
+        env = self.env(cr)
+        return env, env["res.company"]._lifecycle_company()
+
+    def product_lines(self):
+        """How many product lines the purchases hold (what the affinity reads)."""
+        with self.cursor() as cr:
+            env, _company = self._lifecycle_company(cr)
+            lines = env["customer.lifecycle.fact"]._purchase_product_lines_query(None)
+            cr.execute(SQL("SELECT count(*) FROM (%s) l WHERE l.state = 'sale'", lines))
+            return cr.fetchone()[0]
+
+    def affinity(self):
+        """The nightly affinity computation: the co-purchase rules from every customer's
+        purchases, then every customer's next best offers ranked from them."""
+        with self.cursor() as cr:
+            env, company = self._lifecycle_company(cr)
+            env["customer.lifecycle.affinity"]._refresh_rules(company)
+            env["customer.lifecycle.offer"]._refresh(None)
+
+    def category_mix(self):
+        """Every customer's category mix and rhythm per category."""
+        with self.cursor() as cr:
+            env, company = self._lifecycle_company(cr)
+            env["customer.lifecycle.category.mix"]._refresh(None, company, fields.Datetime.now())
+
+    def single_offer(self):
+        """One customer's next best offers ranked again (what saving an order costs)."""
+        (partner_id,) = self.execute(
+            "SELECT min(id) FROM res_partner WHERE name LIKE 'Bench Customer %%'"
+        )[0]
+
+        def offers():
+            with self.cursor() as cr:
+                self.env(cr)["customer.lifecycle.offer"]._refresh([partner_id])
+
+        return offers
+
+    def backtest(self):
+        """The offers' backtest: each repeat customer's last purchase hidden, the offers made
+        from the history before it, against the most popular products."""
+        with self.cursor() as cr:
+            env, company = self._lifecycle_company(cr)
+            env["customer.lifecycle.offer.backtest"]._run(company)
+
+    def backtest_figures(self):
+        with self.cursor() as cr:
+            _env, company = self._lifecycle_company(cr)
+            return (
+                company.lifecycle_offer_backtest_customers,
+                company.lifecycle_offer_backtest_hit_rate,
+                company.lifecycle_offer_backtest_baseline_rate,
+            )
+
     def single_customer(self):
         (partner_id,) = self.execute(
             "SELECT min(id) FROM res_partner WHERE name LIKE 'Bench Customer %%'"
@@ -684,9 +938,42 @@ def print_saves(bench, config, database):
             print(f"  failed save: {error} ({errors.count(error)}×)")
 
 
+def what_they_buy(bench, runs, customers):
+    """The scenarios of the category mix and the next best offers (issue 17)."""
+    return [
+        (
+            "nightly affinity: co-purchase rules, then every customer's offers",
+            timed(bench.affinity, runs),
+            customers,
+        ),
+        ("category mix and rhythm, every customer", timed(bench.category_mix, runs), customers),
+        ("one customer's next best offers", timed(bench.single_offer(), runs), 1),
+        ("offers' backtest against the most popular products", timed(bench.backtest, runs), None),
+    ]
+
+
+def print_what_they_buy(bench, results):
+    """Below the table: the product lines, the seconds per 100,000 of them of the scenarios
+    that read them all (linear in lines: compare S and L), the backtest's hit rates."""
+    lines = bench.product_lines()
+    per_lines = ", ".join(
+        f"{name.split(':')[0]} {statistics.median(seconds) / lines * 100_000:.2f} s"
+        for name, seconds, count in results
+        if count != 1
+    )
+    print(f"\nProduct lines of the purchases: {lines:,}; per 100,000 lines: {per_lines}")
+    tested, hit_rate, baseline = bench.backtest_figures()
+    print(
+        f"Backtest on {tested:,} repeat customers: hit rate at 3 {hit_rate:.1f} % "
+        f"against {baseline:.1f} % for the most popular products "
+        f"(× {hit_rate / baseline if baseline else 0:.2f})"
+    )
+
+
 def main(config, database, size, runs=3):
     bench = Bench(config, database)
     bench.generate(size)
+    bench.catalogue(size)
     bench.execute(NORMALIZE)
     bench.phones()
     # What Odoo's own screens cost without and with the addon, kept beside the configuration
@@ -704,6 +991,16 @@ def main(config, database, size, runs=3):
         print_phone_lookup(bench)
         return
     customers = SIZES[size]
+    if os.environ.get("PHASE") == "offers":  # make bench PHASE=offers: issue 17's figures alone
+        floor = statistics.median(timed(bench.floor, runs))
+        results = what_they_buy(bench, runs, customers)
+        print("\n| scenario | seconds (median) | fastest–slowest | × floor |\n|---|---:|---:|---:|")
+        for name, seconds, _count in results:
+            median = statistics.median(seconds)
+            print(f"| {name} | {median:.3f} | {min(seconds):.3f}–{max(seconds):.3f} | "
+                  f"{median / floor:,.1f} |")  # fmt: skip
+        print_what_they_buy(bench, results)
+        return
     orders, pos, invoices = bench.execute(
         """SELECT (SELECT count(*) FROM sale_order WHERE name LIKE 'BENCH/%%'),
                   (SELECT count(*) FROM pos_order WHERE name LIKE 'BENCH-POS/%%'),
@@ -731,6 +1028,7 @@ def main(config, database, size, runs=3):
             timed(bench.predictions, runs),
             customers,
         ),
+        *(buying := what_they_buy(bench, runs, customers)),
         ("single customer re-evaluation", timed(bench.single_customer, runs), 1),
         (
             "Lifecycle Funnel first screen for a salesperson (7 columns, 40 cards each)",
@@ -761,6 +1059,7 @@ def main(config, database, size, runs=3):
         ratio = f"{median / floor:,.1f}" if floor else ""
         cells = [name, f"{median:.3f}", f"{min(seconds):.3f}–{max(seconds):.3f}", ratio, rate]
         print(f"| {' | '.join(cells)} |")
+    print_what_they_buy(bench, buying)
     print(f"\nPeak memory growth of the Odoo process: {growth:.0f} MB")
     print_phone_lookup(bench)
     print_saves(bench, config, database)
