@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
+from odoo.tools.translate import LazyTranslate
 
 from ..models.customer_lifecycle_engine import deferred_reevaluation
 
@@ -92,15 +93,83 @@ PL = {
 
 # fmt: on
 
-# (internal reference, name, type, sales price, cost): coffee for bars, offices and hotels.
-PRODUCTS = [
-    ("CLC-ESP", "Espresso Machine Pro", "consu", 890.0, 610.0),
-    ("CLC-BEAN", "Coffee Beans, 1 kg", "consu", 24.0, 13.5),
-    ("CLC-CAPS", "Capsules, box of 100", "consu", 39.0, 21.0),
-    ("CLC-CUPS", "Porcelain Cups, set of 6", "consu", 45.0, 19.0),
-    ("CLC-GRND", "Burr Grinder", "consu", 320.0, 205.0),
-    ("CLC-MAINT", "Machine Maintenance Visit", "service", 120.0, 55.0),
+# The catalogue: what a coffee roaster sells to bars, offices and hotels, in product categories
+# two levels deep ((parent, category, products)). Each product: (internal reference, name, type,
+# sales price, cost). Names are translatable (_lt: exported by make pot); the first six are the
+# demo's products from before the catalogue, which the Point of Sale demo sells too.
+_lt = LazyTranslate(__name__)
+CATALOGUE = [
+    (
+        _lt("Coffee"),
+        _lt("Coffee Beans"),
+        [
+            ("CLC-BEAN", _lt("Coffee Beans, 1 kg"), "consu", 24.0, 13.5),
+            ("CLC-BEAN-DEC", _lt("Decaf Coffee Beans, 1 kg"), "consu", 27.0, 15.0),
+            ("CLC-BEAN-ORG", _lt("Organic Blend Beans, 1 kg"), "consu", 29.0, 17.0),
+            ("CLC-BEAN-ETH", _lt("Single Origin Ethiopia, 1 kg"), "consu", 34.0, 19.5),
+        ],
+    ),
+    (
+        _lt("Coffee"),
+        _lt("Capsules"),
+        [
+            ("CLC-CAPS", _lt("Capsules, box of 100"), "consu", 39.0, 21.0),
+            ("CLC-CAPS-DEC", _lt("Decaf Capsules, box of 100"), "consu", 41.0, 22.5),
+            ("CLC-CAPS-LUN", _lt("Lungo Capsules, box of 100"), "consu", 42.0, 23.0),
+            ("CLC-CAPS-ORG", _lt("Organic Capsules, box of 50"), "consu", 26.0, 14.0),
+        ],
+    ),
+    (
+        _lt("Equipment"),
+        _lt("Machines and Grinders"),
+        [
+            ("CLC-ESP", _lt("Espresso Machine Pro"), "consu", 890.0, 610.0),
+            ("CLC-ESP-CMP", _lt("Compact Espresso Machine"), "consu", 450.0, 300.0),
+            ("CLC-GRND", _lt("Burr Grinder"), "consu", 320.0, 205.0),
+            ("CLC-FROTH", _lt("Milk Frother"), "consu", 140.0, 85.0),
+        ],
+    ),
+    (
+        _lt("Equipment"),
+        _lt("Service and Training"),
+        [
+            ("CLC-MAINT", _lt("Machine Maintenance Visit"), "service", 120.0, 55.0),
+            ("CLC-DESC", _lt("Descaling Service"), "service", 60.0, 25.0),
+            ("CLC-TRAIN", _lt("Barista Training, half day"), "service", 180.0, 70.0),
+            ("CLC-FILTER", _lt("Water Filter Replacement"), "consu", 35.0, 18.0),
+        ],
+    ),
+    (
+        _lt("Café Supplies"),
+        _lt("Cups and Tableware"),
+        [
+            ("CLC-CUPS", _lt("Porcelain Cups, set of 6"), "consu", 45.0, 19.0),
+            ("CLC-CAPP", _lt("Cappuccino Cups, set of 6"), "consu", 52.0, 23.0),
+            ("CLC-GLASS", _lt("Latte Glasses, set of 6"), "consu", 38.0, 16.0),
+            ("CLC-TAKE", _lt("Takeaway Cups, pack of 100"), "consu", 14.0, 6.0),
+        ],
+    ),
+    (
+        _lt("Café Supplies"),
+        _lt("Counter Supplies"),
+        [
+            ("CLC-SUGAR", _lt("Cane Sugar Sticks, box of 500"), "consu", 18.0, 8.0),
+            ("CLC-COCOA", _lt("Cocoa Powder, 1 kg"), "consu", 16.0, 7.5),
+            ("CLC-SYRUP", _lt("Vanilla Syrup, 70 cl"), "consu", 9.0, 4.0),
+            ("CLC-CLEAN", _lt("Machine Cleaning Tablets, box of 100"), "consu", 22.0, 9.0),
+        ],
+    ),
+    (
+        _lt("Café Supplies"),
+        _lt("Tea"),
+        [
+            ("CLC-TEA-GRN", _lt("Green Tea, 100 bags"), "consu", 12.0, 5.0),
+            ("CLC-TEA-BRK", _lt("Breakfast Tea, 100 bags"), "consu", 10.0, 4.0),
+            ("CLC-TEA-HERB", _lt("Herbal Infusions, 100 bags"), "consu", 13.0, 5.5),
+        ],
+    ),
 ]
+PRODUCTS = [product for _parent, _category, products in CATALOGUE for product in products]
 
 # The names the demo business gives its products and interests in the languages it works in;
 # set by _translate_names when a language is loaded (make demo LANG=it_IT).
@@ -187,10 +256,12 @@ class CustomerLifecycleDemo(models.AbstractModel):
         taken = set()  # company names given so far
         people = self._people(rng, salespeople, MIX, taken)
         self._referrals(rng, people)
-        orders = self._orders(rng, people, products, today)
+        # what each order holds beyond the lines of before: drawn from a stream of its own, so
+        # that the customers, their order days and states stay those of the seed
+        orders = self._orders(rng, people, products, today, random.Random(SEED + 7))
         comeback_rng = random.Random(SEED + 5)
         comeback = self._people(comeback_rng, salespeople, COMEBACK_MIX, taken)
-        orders |= self._orders(comeback_rng, comeback, products, today)
+        orders |= self._orders(comeback_rng, comeback, products, today, random.Random(SEED + 8))
         return people + comeback, orders
 
     @api.model
@@ -202,9 +273,17 @@ class CustomerLifecycleDemo(models.AbstractModel):
             [("default_code", "in", [code for code, *_rest in PRODUCTS])]
         )
         interests = self.env["customer.lifecycle.interest"].search([("name", "in", INTERESTS)])
+        catalogue = {code: name for code, name, *_rest in PRODUCTS}
         for record in [*products, *interests]:
             names = NAME_TRANSLATIONS.get(record.with_context(lang="en_US").name, {})
-            if wanted := {lang: name for lang, name in names.items() if lang in active}:
+            wanted = {lang: name for lang, name in names.items() if lang in active}
+            code = record.default_code if record._name == "product.template" else None
+            if (lazy := catalogue.get(code)) is not None:
+                # the catalogue's own names: their translations in the addon's .po files
+                for lang in active - set(wanted) - {"en_US"}:
+                    if (name := self.with_context(lang=lang).env._(lazy)) != record.name:
+                        wanted[lang] = name
+            if wanted:
                 record.update_field_translations("name", wanted)
 
     @api.model
@@ -229,22 +308,37 @@ class CustomerLifecycleDemo(models.AbstractModel):
         called.with_user(admin).lifecycle_stage_id = stages["prospect"]
 
     def _products(self):
-        """What the demo business sells. Created without an external id, like the customers and
-        their orders, so that uninstalling the addon leaves that history in place."""
+        """What the demo business sells, {internal reference: product}, in its categories (two
+        levels). Created without an external id, like the customers and their orders, so that
+        uninstalling the addon leaves that history in place."""
         Product = self.env["product.product"]
-        products = []
-        for code, name, kind, price, cost in PRODUCTS:
-            product = Product.search([("default_code", "=", code)], limit=1) or Product.create(
-                {
-                    "default_code": code,
-                    "name": name,
-                    "type": kind,
-                    "list_price": price,
-                    "standard_price": cost,
-                }
-            )
-            products.append(product)
+        english = self.with_context(lang="en_US").env
+        products = {}
+        for parent_name, category_name, items in CATALOGUE:
+            parent = self._category(english._(parent_name))
+            category = self._category(english._(category_name), parent)
+            for code, name, kind, price, cost in items:
+                products[code] = Product.search(
+                    [("default_code", "=", code)], limit=1
+                ) or Product.create(
+                    {
+                        "default_code": code,
+                        "name": english._(name),
+                        "type": kind,
+                        "categ_id": category.id,
+                        "list_price": price,
+                        "standard_price": cost,
+                    }
+                )
         return products
+
+    def _category(self, name, parent=None):
+        """The product category of that name (under parent, or at the top), created if missing."""
+        Category = self.env["product.category"]
+        parent_id = parent.id if parent else False
+        return Category.search(
+            [("name", "=", name), ("parent_id", "=", parent_id)], limit=1
+        ) or Category.create({"name": name, "parent_id": parent_id})
 
     def _people(self, rng, salespeople, mix, taken):
         """Create the customers of mix; returns [(archetype, commercial partner)] in creation
@@ -429,8 +523,10 @@ class CustomerLifecycleDemo(models.AbstractModel):
             if archetype in ("referral", "referred_buyer"):
                 partner.lifecycle_referred_by_id = rng.choice(referrers[:20])
 
-    def _orders(self, rng, people, products, today):
-        """Quotations, confirmed and cancelled orders, each dated in the past."""
+    def _orders(self, rng, people, products, today, picks):
+        """Quotations, confirmed and cancelled orders, each dated in the past. picks: the
+        stream the customers' tastes and the catalogue's lines are drawn from."""
+        tastes = {}
         plans = []  # (partner, archetype, date, state)
         for archetype, partner in people:
             for day in self._order_days(rng, archetype):
@@ -446,7 +542,9 @@ class CustomerLifecycleDemo(models.AbstractModel):
                 {
                     "partner_id": partner.id,
                     "user_id": partner.user_id.id,
-                    "order_line": self._lines(rng, products, archetype),
+                    "order_line": self._lines(
+                        rng, picks, products, archetype, self._taste(picks, partner, tastes)
+                    ),
                 }
                 for partner, archetype, _date, _state in plans
             ]
@@ -516,9 +614,11 @@ class CustomerLifecycleDemo(models.AbstractModel):
         Returns [(archetype, partner)]."""
         taken = {partner.name for _archetype, partner in people if partner.is_company}
         service = self._people(rng, salespeople, SERVICE_MIX, taken)
-        maintenance = self.env["product.product"].search(
-            [("default_code", "=", "CLC-MAINT")], limit=1
+        maintenance, descaling, tablets = (
+            self.env["product.product"].search([("default_code", "=", code)], limit=1)
+            for code in ("CLC-MAINT", "CLC-DESC", "CLC-CLEAN")
         )
+        extras = random.Random(SEED + 9)  # services that go with the visit, a stream of its own
         Move = self.env["account.move"].with_context(tracking_disable=True, mail_notrack=True)
         vals_list = []
         for _archetype, partner in service:
@@ -539,6 +639,14 @@ class CustomerLifecycleDemo(models.AbstractModel):
                     }
                 )
                 day += timedelta(days=rng.randint(30, 120))
+        # the visit often comes with the descaling and cleaning tablets (not on the first
+        # invoice: its credit note refunds one visit)
+        for vals in vals_list[1:]:
+            vals["invoice_line_ids"] += [
+                Command.create({"product_id": product.id, "quantity": 1})
+                for product, share in ((descaling, 0.6), (tablets, 0.4))
+                if extras.random() < share
+            ]
         invoices = Move.create(vals_list)
         invoices.action_post()
         # a visit that did not happen: one visit of the customer's first invoice refunded
@@ -597,15 +705,65 @@ class CustomerLifecycleDemo(models.AbstractModel):
             day -= max(3, int(rng.gauss(gap, gap / 4)))
         return days
 
-    def _lines(self, rng, products, archetype):
-        machine, beans, capsules, cups, grinder, maintenance = products
+    @staticmethod
+    def _taste(picks, partner, tastes):
+        """What this customer buys, drawn once (tastes: {partner id: taste} so far): a bar
+        (beans, a counter's supplies, porcelain) or an office (capsules, takeaway cups), its
+        usual blend, the supplies it restocks about every other order and whether it takes tea."""
+        if partner.id not in tastes:
+            bar = picks.random() < (0.6 if partner.is_company else 0.25)
+            main = ["CLC-BEAN", "CLC-BEAN-ORG", "CLC-BEAN-DEC", "CLC-BEAN-ETH"] if bar else [
+                "CLC-CAPS", "CLC-CAPS-LUN", "CLC-CAPS-DEC", "CLC-CAPS-ORG"
+            ]  # fmt: skip
+            usual = picks.choices(main, [5, 2, 2, 1])[0]
+            supplies = {"CLC-SUGAR": 0.9, "CLC-COCOA": 0.5, "CLC-SYRUP": 0.4} if bar else {
+                "CLC-SUGAR": 0.7, "CLC-TAKE": 0.6
+            }  # fmt: skip
+            tastes[partner.id] = {
+                "bar": bar,
+                "main": main,
+                "usual": usual,
+                "supplies": [code for code, share in supplies.items() if picks.random() < share],
+                "cups": ["CLC-CUPS", "CLC-CAPP", "CLC-GLASS"] if bar else ["CLC-CUPS", "CLC-TAKE"],
+                "tea": picks.sample(["CLC-TEA-GRN", "CLC-TEA-BRK", "CLC-TEA-HERB"], 2)
+                if picks.random() < 0.35
+                else [],
+            }
+        return tastes[partner.id]
+
+    def _lines(self, rng, picks, products, archetype, taste):
+        """An order's lines. rng draws what the orders held before the catalogue (the same
+        draws, so the same days and states); picks draws the rest from the customer's taste:
+        its usual coffee every time (a second kind now and then), the counter's supplies (all at
+        once) and tea about every other order, and services that go together (a machine with
+        the training and a water filter, a maintenance visit with the descaling and cleaning
+        tablets)."""
         scale = rng.randint(6, 15) if archetype == "big" else 1
-        lines = [(rng.choice([beans, capsules]), rng.randint(2, 12) * scale)]
+        rng.choice([0, 1])  # was: beans or capsules; the customer's taste says now
+        lines = [(taste["usual"], rng.randint(2, 12) * scale)]
+        if picks.random() < 0.2:
+            other = picks.choice([code for code in taste["main"] if code != taste["usual"]])
+            lines.append((other, picks.randint(1, 3)))
         if rng.random() < 0.3:
-            lines.append((cups, rng.randint(1, 4)))
+            lines.append((picks.choice(taste["cups"]), rng.randint(1, 4)))
         if rng.random() < 0.12:
-            lines.append((rng.choice([machine, grinder, maintenance]), 1))
+            kind = rng.choice(["machine", "grinder", "maintenance"])
+            if kind == "machine":
+                lines.append(("CLC-ESP" if taste["bar"] else "CLC-ESP-CMP", 1))
+                lines += [(code, 1) for code in ("CLC-TRAIN", "CLC-FILTER") if picks.random() < 0.7]
+            elif kind == "grinder":
+                lines.append(("CLC-GRND", 1))
+                if picks.random() < 0.3:
+                    lines.append(("CLC-FROTH", 1))
+            else:
+                lines.append(("CLC-MAINT", 1))
+                lines += [(code, 1) for code in ("CLC-DESC", "CLC-CLEAN") if picks.random() < 0.6]
+        if taste["supplies"] and picks.random() < 0.5:  # the counter restocked at once
+            stock = max(1, scale // 3)
+            lines += [(code, picks.randint(1, 3) * stock) for code in taste["supplies"]]
+        if taste["tea"] and picks.random() < 0.45:
+            lines.append((picks.choice(taste["tea"]), picks.randint(1, 4)))
         return [
-            Command.create({"product_id": product.id, "product_uom_qty": qty})
-            for product, qty in lines
+            Command.create({"product_id": products[code].id, "product_uom_qty": qty})
+            for code, qty in lines
         ]
