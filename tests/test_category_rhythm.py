@@ -170,3 +170,20 @@ class TestCategoryRhythm(CategoryMixCase):
         self.nightly_run("2026-04-06")
         self.assertTrue(self.mix()["Cut"].overdue)
         self.assertFalse(self.due_activities())
+
+    def test_a_category_long_overdue_when_first_seen_schedules_nothing(self):
+        self.three_visits()
+        self.company.lifecycle_category_overdue_activity = True
+        # first computed on 2026-04-20: the cut is overdue since 2026-04-05, over a week
+        self.nightly_run("2026-04-20")
+        self.assertTrue(self.mix()["Cut"].overdue)
+        self.assertFalse(self.due_activities())
+        # another category level makes its rows anew: Hair, overdue as long, is no new cycle
+        self.company.lifecycle_category_level = 1
+        self.nightly_run("2026-04-21")
+        self.assertTrue(self.mix()["Hair"].overdue)
+        self.assertFalse(self.due_activities())
+        # back to each product's own: the colour, due on 2026-05-05, is announced in time
+        self.company.lifecycle_category_level = 0
+        self.nightly_run("2026-05-06")
+        self.assertEqual(self.due_activities().mapped("summary"), ["Due for Colour"])
