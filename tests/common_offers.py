@@ -73,11 +73,12 @@ class CoPurchaseCase(LifecycleCase):
                 cls.buy(customer, item, when=f"2026-10-{day:02d}")
 
     @classmethod
-    def buy(cls, customer, *products, when="2026-10-01"):
+    def buy(cls, customer, *products, when="2026-10-01", **vals):
         """A confirmed sale order of customer for these products, on day when."""
         with freeze_time(when):
             order = cls.env["sale.order"].create(
                 {
+                    **vals,
                     "partner_id": customer.id,
                     "order_line": [
                         Command.create(

@@ -103,6 +103,53 @@ class TestAffinity(CoPurchaseCase):
             [(self.hair.id, self.care.id, 3), (self.care.id, self.hair.id, 3)],
         )
 
+    def test_stored_rules_equal_the_sql_definition(self):
+        """The full run counts pairs by a matrix product (tools/affinity_rules.py); _rules_query
+        is the definition: the same rows, both ways, on the salon with a second company whose
+        customers bought other pairs (a tie for Care's most bought product there too)."""
+        other = self.env["res.company"].create(
+            {"name": "Salon B", "lifecycle_offer_min_support": 20.0}
+        )
+        self.env.user.company_ids |= other
+        clients = self.Partner.create([{"name": f"Salon B client {n}"} for n in range(5)])
+        for client, basket in zip(
+            clients,
+            [
+                (self.cut, self.shampoo_two),
+                (self.cut, self.shampoo_two),
+                (self.cut, self.shampoo_one),
+                (self.cut, self.shampoo_one),
+                (self.cut, self.shampoo_one, self.shampoo_two),
+            ],
+            strict=True,
+        ):
+            for item in basket:
+                order = self.buy(client, item, company_id=other.id)
+                self.assertEqual(order.company_id, other)
+        self.full_run()
+        companies = self.env["res.company"].search([])
+        columns = SQL(
+            "company_id, kind, antecedent_product_id, consequent_product_id, "
+            "antecedent_category_id, consequent_category_id, offer_product_id, customers, "
+            "round(support::numeric, 6), round(confidence::numeric, 6), round(lift::numeric, 6), "
+            "popularity"
+        )
+        definition = SQL(
+            "SELECT %s FROM (%s) r",
+            columns,
+            self.env["customer.lifecycle.affinity"]._rules_query(
+                self.env["customer.lifecycle.fact"]._purchase_product_lines_query(None), companies
+            ),
+        )
+        stored = SQL("SELECT %s FROM customer_lifecycle_affinity", columns)
+        self.env.cr.execute(SQL("SELECT count(*) FROM (%s) d", definition))
+        # Salon B (5 clients, floor 3): Cut+Shampoo Two 3, Cut+Shampoo One 3, both ways; Hair+Care
+        # 5, both ways
+        self.assertEqual(self.env.cr.fetchone()[0], 6 + 6)
+        for first, second in ((definition, stored), (stored, definition)):
+            self.env.cr.execute(SQL("(%s) EXCEPT ALL (%s)", first, second))
+            self.assertEqual(self.env.cr.fetchall(), [])
+
     def test_rerun_writes_nothing(self):
         self.full_run()
         Affinity = self.env["customer.lifecycle.affinity"]
