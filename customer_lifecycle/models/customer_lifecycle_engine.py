@@ -176,14 +176,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
             phases["classify"] = time.monotonic() - started - sum(phases.values())
             written = self._write_targets(trigger, full=True, commit=not in_transaction)
             phases["write"] = time.monotonic() - started - sum(phases.values())
-            self.env["customer.lifecycle.category.mix"]._refresh(
-                ids, company, now, commit=not in_transaction
-            )
-            phases["category_mix"] = time.monotonic() - started - sum(phases.values())
-            self.env["customer.lifecycle.offer"]._refresh_nightly(ids, full)
-            phases["offers"] = time.monotonic() - started - sum(phases.values())
-            self.env["customer.lifecycle.offer.backtest"]._run_in_full_run(full)
-            phases["offer_backtest"] = time.monotonic() - started - sum(phases.values())
+            phases.update(self._refresh_what_they_buy(ids, company, now, full, in_transaction))
             self._clear_excluded_partners()
             marks = {
                 "lifecycle_last_run": now,
@@ -220,6 +213,24 @@ class CustomerLifecycleEngine(models.AbstractModel):
             raise
         finally:
             cr.execute(SQL("SELECT pg_advisory_unlock(%s)", LOCK_KEY))
+
+    def _refresh_what_they_buy(self, ids, company, now, full, in_transaction):
+        """The run's phases of what customers buy, after the stages, which do not read them:
+        the category mix, the next best offers and, in a full run, their backtest. Returns the
+        seconds of each."""
+        started = time.monotonic()
+        self.env["customer.lifecycle.category.mix"]._refresh(
+            ids, company, now, commit=not in_transaction
+        )
+        mixed = time.monotonic()
+        self.env["customer.lifecycle.offer"]._refresh_nightly(ids, full)
+        offered = time.monotonic()
+        self.env["customer.lifecycle.offer.backtest"]._run_in_full_run(full)
+        return {
+            "category_mix": mixed - started,
+            "offers": offered - mixed,
+            "offer_backtest": time.monotonic() - offered,
+        }
 
     # -- Work tables: temporary, on the connection that runs -----------------------------------
 
