@@ -13,7 +13,6 @@ from . import customer_satisfaction_request
 from . import customer_satisfaction_answer
 from . import res_partner
 from . import customer_lifecycle_category_mix
-from . import res_partner_category_mix
 from . import customer_lifecycle_affinity
 from . import customer_lifecycle_offer
 from . import customer_lifecycle_offer_backtest

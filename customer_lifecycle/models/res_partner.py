@@ -441,7 +441,7 @@ class ResPartner(models.Model):
         readonly=True,
         copy=False,
         ondelete="set null",
-        groups="customer_lifecycle.group_lifecycle_user",
+        groups=SENSITIVE,
         prefetch=LIFECYCLE_PREFETCH,
     )
     lifecycle_offer_ids = fields.One2many(
@@ -449,7 +449,24 @@ class ResPartner(models.Model):
         "partner_id",
         string="Next Best Offers",
         readonly=True,
-        groups="customer_lifecycle.group_lifecycle_user",
+        groups=SENSITIVE,
+    )
+    # what they buy per product category (customer.lifecycle.category.mix), and the funnel
+    # card's two biggest, written by the mix's _refresh when they change, never per card
+    lifecycle_category_mix_ids = fields.One2many(
+        "customer.lifecycle.category.mix",
+        "partner_id",
+        string="What They Buy",
+        readonly=True,
+        groups=SENSITIVE,
+    )
+    lifecycle_top_categories = fields.Char(
+        string="Top Categories",
+        readonly=True,
+        copy=False,
+        groups=SENSITIVE,
+        prefetch=LIFECYCLE_PREFETCH,
+        help="The customer's two biggest product categories by revenue.",
     )
 
     lifecycle_referred_by_id = fields.Many2one(
