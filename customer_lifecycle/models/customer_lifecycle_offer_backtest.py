@@ -61,7 +61,8 @@ SELECT l.*, h.partner_id IS NOT NULL AS hidden
 
 # Per company: the tested customers, and how many of them the offers and the baseline hit.
 # offers: the ranked offers computed from the history (the lines not hidden); popular: the
-# offerable products by the customers who bought them in the history.
+# offerable products by the customers who bought them in the history, ranked. Joins only, no
+# correlated subquery: a CTE has no index, and a probe of it per customer and product is a scan.
 BACKTEST_SCORE = """
 WITH hidden AS MATERIALIZED (
     SELECT DISTINCT company_id, partner_id, product_id
@@ -71,49 +72,60 @@ bought AS MATERIALIZED (
     SELECT DISTINCT company_id, partner_id, product_id
       FROM clc_offer_backtest_lines WHERE NOT hidden
 ),
+-- the repeat customers whose last purchase holds a product new to them, with how many
+-- products they had bought before it
 tested AS MATERIALIZED (
-    SELECT DISTINCT h.company_id, h.partner_id
+    SELECT h.company_id, h.partner_id, COALESCE(min(n.bought), 0) AS bought
       FROM hidden h
-     WHERE NOT EXISTS (SELECT 1 FROM bought b
-                        WHERE b.company_id = h.company_id AND b.partner_id = h.partner_id
-                          AND b.product_id = h.product_id)
-),
-offers AS MATERIALIZED (
-    SELECT o.company_id, o.partner_id, o.product_id
-      FROM (%(offers)s) o
-      JOIN tested t ON t.company_id = o.company_id AND t.partner_id = o.partner_id
+ LEFT JOIN bought b ON b.company_id = h.company_id AND b.partner_id = h.partner_id
+                   AND b.product_id = h.product_id
+ LEFT JOIN (SELECT company_id, partner_id, count(*) AS bought
+              FROM bought GROUP BY company_id, partner_id) n
+        ON n.company_id = h.company_id AND n.partner_id = h.partner_id
+     WHERE b.partner_id IS NULL
+  GROUP BY h.company_id, h.partner_id
 ),
 popular AS MATERIALIZED (
-    SELECT b.company_id, b.product_id, count(*) AS customers
-      FROM bought b
-     WHERE %(offerable)s
-  GROUP BY b.company_id, b.product_id
+    SELECT company_id, product_id,
+           row_number() OVER (PARTITION BY company_id
+                              ORDER BY customers DESC, product_id) AS position
+      FROM (SELECT b.company_id, b.product_id, count(*) AS customers
+              FROM bought b
+             WHERE %(offerable)s
+          GROUP BY b.company_id, b.product_id) p
 ),
+-- a customer's most popular products not bought are among the first (bought + limit)
 baseline AS (
-    SELECT t.company_id, t.partner_id, p.product_id
-      FROM tested t
-     CROSS JOIN LATERAL (
-           SELECT p.product_id
-             FROM popular p
-            WHERE p.company_id = t.company_id
-              AND NOT EXISTS (SELECT 1 FROM bought b
-                               WHERE b.company_id = t.company_id
-                                 AND b.partner_id = t.partner_id
-                                 AND b.product_id = p.product_id)
-         ORDER BY p.customers DESC, p.product_id
-            LIMIT %(offers_count)s) p
+    SELECT company_id, partner_id, product_id
+      FROM (SELECT t.company_id, t.partner_id, p.product_id,
+                   row_number() OVER (PARTITION BY t.company_id, t.partner_id
+                                      ORDER BY p.position) AS rank
+              FROM tested t
+              JOIN popular p ON p.company_id = t.company_id
+                            AND p.position <= t.bought + %(offers_count)s
+         LEFT JOIN bought b ON b.company_id = t.company_id AND b.partner_id = t.partner_id
+                           AND b.product_id = p.product_id
+             WHERE b.partner_id IS NULL) r
+     WHERE r.rank <= %(offers_count)s
+),
+hits AS (
+    SELECT DISTINCT o.company_id, o.partner_id
+      FROM (%(offers)s) o
+      JOIN hidden h ON h.company_id = o.company_id AND h.partner_id = o.partner_id
+                   AND h.product_id = o.product_id
+),
+baseline_hits AS (
+    SELECT DISTINCT o.company_id, o.partner_id
+      FROM baseline o
+      JOIN hidden h ON h.company_id = o.company_id AND h.partner_id = o.partner_id
+                   AND h.product_id = o.product_id
 )
-SELECT c.id AS company_id, count(t.partner_id) AS tested,
-       count(t.partner_id) FILTER (WHERE EXISTS (
-           SELECT 1 FROM offers o
-             JOIN hidden h USING (company_id, partner_id, product_id)
-            WHERE o.company_id = t.company_id AND o.partner_id = t.partner_id)) AS hits,
-       count(t.partner_id) FILTER (WHERE EXISTS (
-           SELECT 1 FROM baseline o
-             JOIN hidden h USING (company_id, partner_id, product_id)
-            WHERE o.company_id = t.company_id AND o.partner_id = t.partner_id)) AS baseline_hits
+SELECT c.id AS company_id, count(t.partner_id) AS tested, count(oh.partner_id) AS hits,
+       count(bh.partner_id) AS baseline_hits
   FROM unnest(%(company_ids)s::int[]) AS c(id)
   LEFT JOIN tested t ON t.company_id = c.id
+  LEFT JOIN hits oh ON oh.company_id = t.company_id AND oh.partner_id = t.partner_id
+  LEFT JOIN baseline_hits bh ON bh.company_id = t.company_id AND bh.partner_id = t.partner_id
  GROUP BY c.id
 """
 
@@ -201,11 +213,15 @@ class CustomerLifecycleOfferBacktest(models.AbstractModel):
                 company_ids=companies.ids,
             ),
         )
+        # temporary tables have no statistics until analysed (autovacuum never sees them):
+        # without them the planner nests loops over what it takes for a few rows
+        cr.execute(SQL("ANALYZE clc_offer_backtest_lines"))
         history = SQL("SELECT %s FROM clc_offer_backtest_lines WHERE NOT hidden", columns)
         engine._create_work_table(
             "clc_offer_backtest_rules",
             query=self.env["customer.lifecycle.affinity"]._rules_query(history, companies),
         )
+        cr.execute(SQL("ANALYZE clc_offer_backtest_rules"))
         offers = self.env["customer.lifecycle.offer"]._ranked_query(
             history, SQL("SELECT * FROM clc_offer_backtest_rules"), limit=OFFERS
         )
