@@ -23,6 +23,40 @@ SALES = [
 REFUNDS = [(6, 28)]
 
 
+def paid_order(session, customer, when, lines, user_id, refund=False, to_invoice=False):
+    """What the POS sends (pos.order.sync_from_ui) for an order of these untaxed lines (values of
+    pos.order.line: product_id, qty, price_unit, price_subtotal, ...) paid in cash at `when` by
+    user_id, for customer (False: nobody); refund: a return. The demo and the tests sell so."""
+    total = round(sum(line["price_subtotal"] for line in lines), 2)
+    return {
+        "uuid": str(uuid4()),
+        "session_id": session.id,
+        "partner_id": customer.id if customer else False,
+        "date_order": fields.Datetime.to_string(when),
+        "lines": [Command.create({**line, "tax_ids": [Command.clear()]}) for line in lines],
+        "payment_ids": [
+            Command.create(
+                {
+                    "amount": total,
+                    "name": when,
+                    "payment_method_id": session.config_id.payment_method_ids[:1].id,
+                }
+            )
+        ],
+        "amount_paid": total,
+        "amount_return": 0,
+        "amount_tax": 0,
+        "amount_total": total,
+        "pricelist_id": session.config_id.pricelist_id.id,
+        "fiscal_position_id": False,
+        "to_invoice": to_invoice,
+        "is_refund": refund,
+        "state": "paid",
+        "last_order_preparation_change": "{}",
+        "user_id": user_id,
+    }
+
+
 class CustomerLifecyclePosDemo(models.AbstractModel):
     _name = "customer.lifecycle.pos.demo"
     _description = "Customer Lifecycle: Point of Sale Demo Data"
@@ -122,37 +156,7 @@ class CustomerLifecyclePosDemo(models.AbstractModel):
                 }
                 for code, qty in lines
             ]
-        total = sum(line["price_subtotal"] for line in vals)
-        uuid = str(uuid4())
         data = self.env["pos.order"].sync_from_ui(
-            [
-                {
-                    "uuid": uuid,
-                    "session_id": session.id,
-                    "partner_id": customer.id if customer else False,
-                    "date_order": fields.Datetime.to_string(when),
-                    "lines": [
-                        Command.create({**line, "tax_ids": [Command.clear()]}) for line in vals
-                    ],
-                    "payment_ids": [
-                        Command.create(
-                            {
-                                "amount": total,
-                                "name": when,
-                                "payment_method_id": session.config_id.payment_method_ids[:1].id,
-                            }
-                        )
-                    ],
-                    "amount_paid": total,
-                    "amount_return": 0,
-                    "amount_tax": 0,
-                    "amount_total": total,
-                    "pricelist_id": session.config_id.pricelist_id.id,
-                    "is_refund": bool(refund),
-                    "state": "paid",
-                    "last_order_preparation_change": "{}",
-                    "user_id": self.env.uid,
-                }
-            ]
+            [paid_order(session, customer, when, vals, self.env.uid, refund=bool(refund))]
         )
         return self.env["pos.order"].browse(data["pos.order"][-1]["id"])

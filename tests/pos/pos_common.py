@@ -1,11 +1,11 @@
 """Fixtures of the Point of Sale bridge's tests: a shop with an open session, and orders sent
 as the POS sends them (pos.order.sync_from_ui, the real path of a sale at the counter)."""
 
-from uuid import uuid4
-
 from freezegun import freeze_time
 
 from odoo import Command, fields
+
+from odoo.addons.customer_lifecycle_pos.demo.pos_demo import paid_order
 
 from ..common import LifecycleCase
 
@@ -76,39 +76,19 @@ class PosLifecycleCase(LifecycleCase):
             "discount": discount,
             "price_subtotal": total,
             "price_subtotal_incl": total,
-            "tax_ids": [Command.clear()],
         }
         if refund_of:
             line["refunded_orderline_id"] = refund_of.lines[:1].id
-        uuid = str(uuid4())
-        return {
-            "uuid": uuid,
-            "name": f"Order {uuid}",
-            "session_id": session.id,
-            "partner_id": customer.id if customer else False,
-            "date_order": fields.Datetime.to_string(fields.Datetime.now()),
-            "lines": [Command.create(line)],
-            "payment_ids": [
-                Command.create(
-                    {
-                        "amount": total,
-                        "name": fields.Datetime.now(),
-                        "payment_method_id": session.config_id.payment_method_ids[:1].id,
-                    }
-                )
-            ],
-            "amount_paid": total,
-            "amount_return": 0,
-            "amount_tax": 0,
-            "amount_total": total,
-            "pricelist_id": session.config_id.pricelist_id.id,
-            "fiscal_position_id": False,
-            "to_invoice": to_invoice,
-            "is_refund": bool(refund_of),
-            "state": "paid",
-            "last_order_preparation_change": "{}",
-            "user_id": env.uid,
-        }
+        data = paid_order(
+            session,
+            customer,
+            fields.Datetime.now(),
+            [line],
+            env.uid,
+            refund=bool(refund_of),
+            to_invoice=to_invoice,
+        )
+        return {**data, "name": f"Order {data['uuid']}"}
 
     def sell(self, customer, amount, when=None, shop=None, env=None, **kwargs):
         """A sale at the counter (see order_data) sent as the POS sends it
