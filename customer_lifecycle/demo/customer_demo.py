@@ -94,78 +94,80 @@ PL = {
 # fmt: on
 
 # The catalogue: what a coffee roaster sells to bars, offices and hotels, in product categories
-# two levels deep ((parent, category, products)). Each product: (internal reference, name, type,
-# sales price, cost). Names are translatable (_lt: exported by make pot); the first six are the
-# demo's products from before the catalogue, which the Point of Sale demo sells too.
+# two levels deep ((parent, category, products)). Each product: [internal reference, name, type,
+# sales price, cost], a list: Odoo's term extractor reads a tuple opened after an _lt() call as
+# one more call (the references would be exported as terms). Names are translatable (_lt:
+# exported by make pot); the first six are the demo's products from before the catalogue, which
+# the Point of Sale demo sells too.
 _lt = LazyTranslate(__name__)
 CATALOGUE = [
     (
         _lt("Coffee"),
         _lt("Coffee Beans"),
         [
-            ("CLC-BEAN", _lt("Coffee Beans, 1 kg"), "consu", 24.0, 13.5),
-            ("CLC-BEAN-DEC", _lt("Decaf Coffee Beans, 1 kg"), "consu", 27.0, 15.0),
-            ("CLC-BEAN-ORG", _lt("Organic Blend Beans, 1 kg"), "consu", 29.0, 17.0),
-            ("CLC-BEAN-ETH", _lt("Single Origin Ethiopia, 1 kg"), "consu", 34.0, 19.5),
+            ["CLC-BEAN", _lt("Coffee Beans, 1 kg"), "consu", 24.0, 13.5],
+            ["CLC-BEAN-DEC", _lt("Decaf Coffee Beans, 1 kg"), "consu", 27.0, 15.0],
+            ["CLC-BEAN-ORG", _lt("Organic Blend Beans, 1 kg"), "consu", 29.0, 17.0],
+            ["CLC-BEAN-ETH", _lt("Single Origin Ethiopia, 1 kg"), "consu", 34.0, 19.5],
         ],
     ),
     (
         _lt("Coffee"),
         _lt("Capsules"),
         [
-            ("CLC-CAPS", _lt("Capsules, box of 100"), "consu", 39.0, 21.0),
-            ("CLC-CAPS-DEC", _lt("Decaf Capsules, box of 100"), "consu", 41.0, 22.5),
-            ("CLC-CAPS-LUN", _lt("Lungo Capsules, box of 100"), "consu", 42.0, 23.0),
-            ("CLC-CAPS-ORG", _lt("Organic Capsules, box of 50"), "consu", 26.0, 14.0),
+            ["CLC-CAPS", _lt("Capsules, box of 100"), "consu", 39.0, 21.0],
+            ["CLC-CAPS-DEC", _lt("Decaf Capsules, box of 100"), "consu", 41.0, 22.5],
+            ["CLC-CAPS-LUN", _lt("Lungo Capsules, box of 100"), "consu", 42.0, 23.0],
+            ["CLC-CAPS-ORG", _lt("Organic Capsules, box of 50"), "consu", 26.0, 14.0],
         ],
     ),
     (
         _lt("Equipment"),
         _lt("Machines and Grinders"),
         [
-            ("CLC-ESP", _lt("Espresso Machine Pro"), "consu", 890.0, 610.0),
-            ("CLC-ESP-CMP", _lt("Compact Espresso Machine"), "consu", 450.0, 300.0),
-            ("CLC-GRND", _lt("Burr Grinder"), "consu", 320.0, 205.0),
-            ("CLC-FROTH", _lt("Milk Frother"), "consu", 140.0, 85.0),
+            ["CLC-ESP", _lt("Espresso Machine Pro"), "consu", 890.0, 610.0],
+            ["CLC-ESP-CMP", _lt("Compact Espresso Machine"), "consu", 450.0, 300.0],
+            ["CLC-GRND", _lt("Burr Grinder"), "consu", 320.0, 205.0],
+            ["CLC-FROTH", _lt("Milk Frother"), "consu", 140.0, 85.0],
         ],
     ),
     (
         _lt("Equipment"),
         _lt("Service and Training"),
         [
-            ("CLC-MAINT", _lt("Machine Maintenance Visit"), "service", 120.0, 55.0),
-            ("CLC-DESC", _lt("Descaling Service"), "service", 60.0, 25.0),
-            ("CLC-TRAIN", _lt("Barista Training, half day"), "service", 180.0, 70.0),
-            ("CLC-FILTER", _lt("Water Filter Replacement"), "consu", 35.0, 18.0),
+            ["CLC-MAINT", _lt("Machine Maintenance Visit"), "service", 120.0, 55.0],
+            ["CLC-DESC", _lt("Descaling Service"), "service", 60.0, 25.0],
+            ["CLC-TRAIN", _lt("Barista Training, half day"), "service", 180.0, 70.0],
+            ["CLC-FILTER", _lt("Water Filter Replacement"), "consu", 35.0, 18.0],
         ],
     ),
     (
         _lt("Café Supplies"),
         _lt("Cups and Tableware"),
         [
-            ("CLC-CUPS", _lt("Porcelain Cups, set of 6"), "consu", 45.0, 19.0),
-            ("CLC-CAPP", _lt("Cappuccino Cups, set of 6"), "consu", 52.0, 23.0),
-            ("CLC-GLASS", _lt("Latte Glasses, set of 6"), "consu", 38.0, 16.0),
-            ("CLC-TAKE", _lt("Takeaway Cups, pack of 100"), "consu", 14.0, 6.0),
+            ["CLC-CUPS", _lt("Porcelain Cups, set of 6"), "consu", 45.0, 19.0],
+            ["CLC-CAPP", _lt("Cappuccino Cups, set of 6"), "consu", 52.0, 23.0],
+            ["CLC-GLASS", _lt("Latte Glasses, set of 6"), "consu", 38.0, 16.0],
+            ["CLC-TAKE", _lt("Takeaway Cups, pack of 100"), "consu", 14.0, 6.0],
         ],
     ),
     (
         _lt("Café Supplies"),
         _lt("Counter Supplies"),
         [
-            ("CLC-SUGAR", _lt("Cane Sugar Sticks, box of 500"), "consu", 18.0, 8.0),
-            ("CLC-COCOA", _lt("Cocoa Powder, 1 kg"), "consu", 16.0, 7.5),
-            ("CLC-SYRUP", _lt("Vanilla Syrup, 70 cl"), "consu", 9.0, 4.0),
-            ("CLC-CLEAN", _lt("Machine Cleaning Tablets, box of 100"), "consu", 22.0, 9.0),
+            ["CLC-SUGAR", _lt("Cane Sugar Sticks, box of 500"), "consu", 18.0, 8.0],
+            ["CLC-COCOA", _lt("Cocoa Powder, 1 kg"), "consu", 16.0, 7.5],
+            ["CLC-SYRUP", _lt("Vanilla Syrup, 70 cl"), "consu", 9.0, 4.0],
+            ["CLC-CLEAN", _lt("Machine Cleaning Tablets, box of 100"), "consu", 22.0, 9.0],
         ],
     ),
     (
         _lt("Café Supplies"),
         _lt("Tea"),
         [
-            ("CLC-TEA-GRN", _lt("Green Tea, 100 bags"), "consu", 12.0, 5.0),
-            ("CLC-TEA-BRK", _lt("Breakfast Tea, 100 bags"), "consu", 10.0, 4.0),
-            ("CLC-TEA-HERB", _lt("Herbal Infusions, 100 bags"), "consu", 13.0, 5.5),
+            ["CLC-TEA-GRN", _lt("Green Tea, 100 bags"), "consu", 12.0, 5.0],
+            ["CLC-TEA-BRK", _lt("Breakfast Tea, 100 bags"), "consu", 10.0, 4.0],
+            ["CLC-TEA-HERB", _lt("Herbal Infusions, 100 bags"), "consu", 13.0, 5.5],
         ],
     ),
 ]
