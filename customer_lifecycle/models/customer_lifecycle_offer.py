@@ -14,11 +14,15 @@ never bought are ranked, from each antecedent's RULES_PER_ANTECEDENT best rules 
 lift, popularity) among those offering such a product.
 """
 
+import numpy as np
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
+from ..tools import offer_ranking
 from .customer_lifecycle_affinity import offerable
+from .customer_lifecycle_company_rows import copy_rows
 
 OFFERS_PER_CUSTOMER = 3
 # Each antecedent (product or category) proposes its best rules only: at L every product bought
@@ -29,6 +33,19 @@ RANKED_COLUMNS = (
     "partner_id", "company_id", "rank", "product_id", "confidence", "lift", "basis_product_id",
     "basis_category_id",
 )  # fmt: skip
+
+# The rules that may propose an offer (see RANKED), of any relation of RULE_COLUMNS.
+USABLE = """
+    SELECT r.*
+      FROM (SELECT r.*, row_number() OVER (
+                       PARTITION BY r.company_id, r.kind, r.antecedent_product_id,
+                                    r.antecedent_category_id
+                       ORDER BY r.confidence DESC, r.lift DESC, r.popularity DESC,
+                                r.offer_product_id) AS n
+              FROM (%(rules)s) r
+             WHERE r.offer_product_id IS NOT NULL AND %(offerable)s) r
+     WHERE r.n <= %(per_antecedent)s
+"""
 
 RANKED = """
 WITH bought AS MATERIALIZED (
@@ -43,17 +60,7 @@ bought_categories AS MATERIALIZED (
 ),
 -- the rules that may propose an offer: their product may be offered, and each antecedent's
 -- best RULES_PER_ANTECEDENT only (what keeps the candidates few at L: see the module docstring)
-usable AS MATERIALIZED (
-    SELECT r.*
-      FROM (SELECT r.*, row_number() OVER (
-                       PARTITION BY r.company_id, r.kind, r.antecedent_product_id,
-                                    r.antecedent_category_id
-                       ORDER BY r.confidence DESC, r.lift DESC, r.popularity DESC,
-                                r.offer_product_id) AS n
-              FROM (%(rules)s) r
-             WHERE r.offer_product_id IS NOT NULL AND %(offerable)s) r
-     WHERE r.n <= %(per_antecedent)s
-),
+usable AS MATERIALIZED (%(usable)s),
 candidates AS (
     SELECT b.partner_id, b.company_id, r.offer_product_id AS product_id, r.confidence, r.lift,
            r.popularity, r.antecedent_product_id AS basis_product_id,
@@ -102,6 +109,13 @@ STALE = """
       FROM customer_lifecycle_offer o
      WHERE NOT %(offerable)s
 """
+
+
+def _in_company(ranked, company_id, counter):
+    """The rows of offer_ranking.rank_offers in RANKED_COLUMNS, counted in counter[0]."""
+    for partner_id, *rest in ranked:
+        counter[0] += 1
+        yield (partner_id, company_id, *rest)
 
 
 class CustomerLifecycleOffer(models.Model):
@@ -173,11 +187,119 @@ class CustomerLifecycleOffer(models.Model):
             rules=rules,
             limit=limit,
             categories=self.env["customer.lifecycle.affinity"]._product_categories(),
+            usable=self._usable_rules_query(rules),
+        )
+
+    @api.model
+    def _usable_rules_query(self, rules):
+        """SQL: the rules of the relation rules that may propose an offer (RANKED's usable):
+        their product may be offered, and each antecedent's RULES_PER_ANTECEDENT best."""
+        return SQL(
+            USABLE,
+            rules=rules,
             offerable=offerable(SQL("r.offer_product_id"), SQL("r.company_id")),
             per_antecedent=RULES_PER_ANTECEDENT,
         )
 
+    @api.model
+    def _rank_everyone_into(self, table):
+        """Fill the temporary table (RANKED_COLUMNS) with the offers of every customer of the
+        population, ranked in numpy (tools/offer_ranking.py) from the stored rules: the full
+        run's ranking, equal row for row to _ranked_query's (a test holds them equal), without
+        sorting every candidate in SQL (12 million rows at L). Three reads whatever the data:
+        the usable rules, the products' categories, what each customer bought (fetched in
+        batches). Returns the number of rows."""
+        cr = self.env.cr
+        facts = self.env["customer.lifecycle.fact"]
+        types = {"confidence": "numeric", "lift": "numeric"}
+        self.env["customer.lifecycle.engine"]._create_work_table(
+            table,
+            SQL(", ").join(
+                SQL("%s %s", SQL.identifier(name), SQL(types.get(name, "int4")))
+                for name in RANKED_COLUMNS
+            ),
+        )
+        cr.execute(
+            SQL(
+                """SELECT r.company_id, r.kind = 'category', COALESCE(r.antecedent_product_id,
+                          r.antecedent_category_id), COALESCE(r.consequent_category_id, 0),
+                          r.offer_product_id, r.confidence, r.lift, r.popularity
+                     FROM (%s) r""",
+                self._usable_rules_query(SQL("SELECT * FROM customer_lifecycle_affinity")),
+            )
+        )
+        rules = {}
+        for company_id, *rule in cr.fetchall():
+            rules.setdefault(company_id, []).append(rule)
+        cr.execute(
+            SQL(
+                """SELECT pc.company_id, pc.product_id, pc.category_id FROM (%s) pc
+                    WHERE pc.category_id IS NOT NULL AND pc.company_id = ANY(%s)""",
+                self.env["customer.lifecycle.affinity"]._product_categories(),
+                list(rules),
+            )
+        )
+        categories = {}
+        for company_id, product_id, category_id in cr.fetchall():
+            categories.setdefault(company_id, {})[product_id] = category_id
+        cr.execute(
+            SQL(
+                """SELECT DISTINCT l.company_id, l.partner_id, l.product_id
+                     FROM (%s) l JOIN (%s) p ON p.id = l.partner_id
+                    WHERE l.state = 'sale' AND l.company_id = ANY(%s)""",
+                facts._purchase_product_lines_query(None),
+                facts._population_query(None),
+                list(rules),
+            )
+        )
+        chunks = []
+        while batch := cr.fetchmany(100_000):
+            chunks.append(np.array(batch, dtype=np.int64).reshape(-1, 3))
+        bought = np.concatenate(chunks) if chunks else np.zeros((0, 3), dtype=np.int64)
+        del chunks
+        written = 0
+        for company_id, company_rules in sorted(rules.items()):
+            figures = np.array(
+                [rule[4:] for rule in company_rules], dtype=np.float64
+            )  # None (NULL) becomes nan
+            ids = np.array([rule[:4] for rule in company_rules], dtype=np.int64)
+            ranked = offer_ranking.rank_offers(
+                bought[bought[:, 0] == company_id][:, 1:],
+                categories.get(company_id, {}),
+                {
+                    "kind": ids[:, 0],
+                    "antecedent": ids[:, 1],
+                    "consequent_category": ids[:, 2],
+                    "offer": ids[:, 3],
+                    "confidence": figures[:, 0],
+                    "lift": figures[:, 1],
+                    "popularity": figures[:, 2],
+                },
+            )
+            counter = [0]
+            copy_rows(cr, table, RANKED_COLUMNS, _in_company(ranked, company_id, counter))
+            written += counter[0]
+        return written
+
     # -- The engine's refresh ---------------------------------------------------------------
+
+    @api.model
+    def _rank_in_sql_into(self, table, ids):
+        """Fill the temporary table (RANKED_COLUMNS) with the offers of these customers of the
+        population ranked by _ranked_query (one customer, a daily run's few)."""
+        facts = self.env["customer.lifecycle.fact"]
+        ranked = self._ranked_query(
+            facts._purchase_product_lines_query(ids),
+            SQL("SELECT * FROM customer_lifecycle_affinity"),
+        )
+        self.env["customer.lifecycle.engine"]._create_work_table(
+            table,
+            query=SQL(
+                "SELECT r.* FROM (%s) r JOIN (%s) p ON p.id = r.partner_id",
+                ranked,
+                facts._population_query(ids),
+            ),
+        )
 
     @api.model
     def _refresh_nightly(self, ids, full):
@@ -204,19 +326,10 @@ class CustomerLifecycleOffer(models.Model):
             ids = sorted({*ids, *(row[0] for row in cr.fetchall())})
         if ids == []:
             return 0
-        facts = self.env["customer.lifecycle.fact"]
-        ranked = self._ranked_query(
-            facts._purchase_product_lines_query(ids),
-            SQL("SELECT * FROM customer_lifecycle_affinity"),
-        )
-        self.env["customer.lifecycle.engine"]._create_work_table(
-            "clc_offer_new",
-            query=SQL(
-                "SELECT r.* FROM (%s) r JOIN (%s) p ON p.id = r.partner_id",
-                ranked,
-                facts._population_query(ids),
-            ),
-        )
+        if ids is None:  # everyone: ranked in numpy (50 s in SQL at L)
+            self._rank_everyone_into("clc_offer_new")
+        else:
+            self._rank_in_sql_into("clc_offer_new", ids)
         columns = SQL(", ").join(SQL.identifier(name) for name in RANKED_COLUMNS)
         values = RANKED_COLUMNS[3:]
         cr.execute(
