@@ -221,10 +221,12 @@ class CustomerLifecycleAffinity(models.Model):
 
     # -- The full run's refresh -------------------------------------------------------------
     @api.model
-    def _compute_rules_into(self, table, company):
+    def _compute_rules_into(self, table, company, lines=None):
         """Fill the temporary table (RULE_COLUMNS) with the rules of these companies: what each
-        customer bought read in SQL (one row per customer and product), the pairs counted in
-        numpy (tools/affinity_rules.py), the rows copied in."""
+        customer bought read in SQL (one row per customer and product) from lines (a relation
+        of PRODUCT_LINE_COLUMNS; None: every purchase's, the backtest gives the history before
+        each last purchase), the pairs counted in numpy (tools/affinity_rules.py), the rows
+        copied in."""
         cr = self.env.cr
         fact = self.env["customer.lifecycle.fact"]
         types = {"kind": "varchar", "support": "float8", "confidence": "float8", "lift": "float8"}
@@ -240,7 +242,7 @@ class CustomerLifecycleAffinity(models.Model):
                 """SELECT DISTINCT l.company_id, l.partner_id, l.product_id
                      FROM (%s) l
                     WHERE l.state = 'sale' AND l.company_id = ANY(%s)""",
-                fact._purchase_product_lines_query(None),
+                fact._purchase_product_lines_query(None) if lines is None else lines,
                 list(company.ids),
             )
         )

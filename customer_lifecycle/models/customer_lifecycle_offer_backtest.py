@@ -1,7 +1,8 @@
 """How far to trust the next best offers: the offers' backtest (customer.lifecycle.offer.backtest).
 
 Each repeat customer's last purchase is hidden; the co-purchase rules are computed again from
-the history left (customer.lifecycle.affinity._rules_query on the truncated lines), every
+the history left (the rules of customer.lifecycle.affinity._rules_query, counted as the full run
+counts them, on the truncated lines), every
 customer is given its 3 offers from that history (customer.lifecycle.offer._ranked_query), and
 an offer hits when the hidden purchase contains one of the offered products. The same is done
 for a baseline with no intelligence at all: the 3 most popular products (bought by the most
@@ -217,9 +218,10 @@ class CustomerLifecycleOfferBacktest(models.AbstractModel):
         # without them the planner nests loops over what it takes for a few rows
         cr.execute(SQL("ANALYZE clc_offer_backtest_lines"))
         history = SQL("SELECT %s FROM clc_offer_backtest_lines WHERE NOT hidden", columns)
-        engine._create_work_table(
-            "clc_offer_backtest_rules",
-            query=self.env["customer.lifecycle.affinity"]._rules_query(history, companies),
+        # the rules as the full run counts them (_rules_query's, in numpy: the SQL's
+        # self-join of every customer's pairs takes minutes at L)
+        self.env["customer.lifecycle.affinity"]._compute_rules_into(
+            "clc_offer_backtest_rules", companies, lines=history
         )
         cr.execute(SQL("ANALYZE clc_offer_backtest_rules"))
         offers = self.env["customer.lifecycle.offer"]._ranked_query(
