@@ -67,6 +67,13 @@ class TestNextBestOffer(CoPurchaseCase):
         self.assertIn("1,3×", offer.with_context(lang="it_IT").reason)
         self.assertEqual(offer.with_context(lang="en_US").reason, CUT_COLOUR)
 
+    def test_the_reason_names_the_product_as_customers_know_it(self):
+        """An internal reference is the shop's, not the customer's: the reason leaves it out."""
+        self.cut.default_code = "SRV-CUT"
+        self.full_run()
+        self.assertEqual(self.offers(self.customers[4]), [(self.colour, CUT_COLOUR)])
+        self.assertEqual(self.cut.display_name, "[SRV-CUT] Cut")
+
     def test_a_bought_product_is_never_offered(self):
         self.full_run()
         self.env.cr.execute(

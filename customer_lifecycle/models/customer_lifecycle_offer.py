@@ -157,7 +157,10 @@ class CustomerLifecycleOffer(models.Model):
                 offer.reason = self.env._(
                     "Bought by %(percent)s %% of customers who buy %(basis)s; %(lift)s× the "
                     "average",
-                    basis=offer.basis_product_id.sudo().display_name,
+                    # the product as customers know it, without its internal reference
+                    basis=offer.basis_product_id.sudo()
+                    .with_context(display_default_code=False)
+                    .display_name,
                     **figures,
                 )
             elif offer.basis_category_id:
