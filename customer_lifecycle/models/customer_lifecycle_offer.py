@@ -111,6 +111,33 @@ STALE = """
 """
 
 
+class _IntegerRows:
+    """A file for COPY ... TO STDOUT of rows of `width` integers: parsed into int64 arrays a
+    few MB of text at a time (every write a whole row, as PostgreSQL sends them)."""
+
+    def __init__(self, width):
+        self.width, self.parts, self.size, self.arrays = width, [], 0, []
+
+    def write(self, data):
+        self.parts.append(data)
+        self.size += len(data)
+        if self.size >= 4 << 20:
+            self._parse()
+
+    def _parse(self):
+        if self.parts:
+            text = self.parts[0][:0].join(self.parts)
+            self.arrays.append(np.fromstring(text, dtype=np.int64, sep=" ").reshape(-1, self.width))
+            self.parts, self.size = [], 0
+
+    def array(self):
+        """The rows read, as an int64 array (rows, width)."""
+        self._parse()
+        if not self.arrays:
+            return np.zeros((0, self.width), dtype=np.int64)
+        return np.concatenate(self.arrays)
+
+
 def _in_company(ranked, company_id, counter):
     """The rows of offer_ranking.rank_offers in RANKED_COLUMNS, counted in counter[0]."""
     for partner_id, *rest in ranked:
@@ -210,8 +237,8 @@ class CustomerLifecycleOffer(models.Model):
         population, ranked in numpy (tools/offer_ranking.py) from the stored rules: the full
         run's ranking, equal row for row to _ranked_query's (a test holds them equal), without
         sorting every candidate in SQL (12 million rows at L). Three reads whatever the data:
-        the usable rules, the products' categories, what each customer bought (fetched in
-        batches). Returns the number of rows."""
+        the usable rules, the products' categories, what each customer bought (streamed by
+        COPY). Returns the number of rows."""
         cr = self.env.cr
         facts = self.env["customer.lifecycle.fact"]
         types = {"confidence": "numeric", "lift": "numeric"}
@@ -245,21 +272,19 @@ class CustomerLifecycleOffer(models.Model):
         categories = {}
         for company_id, product_id, category_id in cr.fetchall():
             categories.setdefault(company_id, {})[product_id] = category_id
-        cr.execute(
-            SQL(
-                """SELECT DISTINCT l.company_id, l.partner_id, l.product_id
-                     FROM (%s) l JOIN (%s) p ON p.id = l.partner_id
-                    WHERE l.state = 'sale' AND l.company_id = ANY(%s)""",
-                facts._purchase_product_lines_query(None),
-                facts._population_query(None),
-                list(rules),
-            )
+        # streamed by COPY, parsed a few MB at a time: a fetch would hold all 1.2 million rows
+        # at L in the client's result (some 200 MB) before the first is read
+        query = SQL(
+            """SELECT DISTINCT l.company_id, l.partner_id, l.product_id
+                 FROM (%s) l JOIN (%s) p ON p.id = l.partner_id
+                WHERE l.state = 'sale' AND l.company_id = ANY(%s)""",
+            facts._purchase_product_lines_query(None),
+            facts._population_query(None),
+            list(rules),
         )
-        chunks = []
-        while batch := cr.fetchmany(100_000):
-            chunks.append(np.array(batch, dtype=np.int64).reshape(-1, 3))
-        bought = np.concatenate(chunks) if chunks else np.zeros((0, 3), dtype=np.int64)
-        del chunks
+        sink, copy = _IntegerRows(3), SQL("COPY (%s) TO STDOUT", query)
+        cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params).decode(), sink)
+        bought = sink.array()
         written = 0
         for company_id, company_rules in sorted(rules.items()):
             figures = np.array(
