@@ -277,22 +277,25 @@ class CustomerLifecycleOffer(models.Model):
         query = SQL(
             """SELECT DISTINCT l.company_id, l.partner_id, l.product_id
                  FROM (%s) l JOIN (%s) p ON p.id = l.partner_id
-                WHERE l.state = 'sale' AND l.company_id = ANY(%s)""",
+                WHERE l.state = 'sale' AND l.company_id = ANY(%s)
+             ORDER BY 1, 2""",
             facts._purchase_product_lines_query(None),
             facts._population_query(None),
             list(rules),
         )
         sink, copy = _IntegerRows(3), SQL("COPY (%s) TO STDOUT", query)
         cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params).decode(), sink)
-        bought = sink.array()
+        bought = sink.array()  # by company and customer: each company's rows a slice
+        bounds = np.searchsorted(bought[:, 0], sorted(rules), side="left").tolist()
         written = 0
-        for company_id, company_rules in sorted(rules.items()):
+        for (company_id, company_rules), begin in zip(sorted(rules.items()), bounds, strict=True):
+            end = int(np.searchsorted(bought[:, 0], company_id, side="right"))
             figures = np.array(
                 [rule[4:] for rule in company_rules], dtype=np.float64
             )  # None (NULL) becomes nan
             ids = np.array([rule[:4] for rule in company_rules], dtype=np.int64)
             ranked = offer_ranking.rank_offers(
-                bought[bought[:, 0] == company_id][:, 1:],
+                bought[begin:end, 1:],
                 categories.get(company_id, {}),
                 {
                     "kind": ids[:, 0],

@@ -44,7 +44,8 @@ def _number(value):
 def rank_offers(bought, categories, rules, limit=3, chunk=CUSTOMERS_PER_CHUNK):  # noqa: PLR0915
     """The best `limit` offers of every customer of one company.
 
-    bought: int array (n, 2) of distinct (customer, product) pairs: what each customer bought.
+    bought: int array (n, 2) of distinct (customer, product) pairs: what each customer bought
+    (sorted by customer, it is not copied).
     categories: {product: category} at the company's level (a product without one: absent).
     rules: the company's usable rules (RULES_PER_ANTECEDENT best offerable ones per antecedent),
     a dict of equal-length arrays: kind (PRODUCT or CATEGORY), antecedent (a product or a
@@ -105,8 +106,8 @@ def rank_offers(bought, categories, rules, limit=3, chunk=CUSTOMERS_PER_CHUNK): 
     chunk = max(1, min(chunk, HAVE_CELLS // n_items, (2**62) // (n_items * n_rules + 1)))
     is_product_rule = kind == PRODUCT
 
-    order = np.argsort(bought[:, 0], kind="stable")
-    bought = bought[order]
+    if (bought[1:, 0] < bought[:-1, 0]).any():  # not yet by customer (the engine's rows are)
+        bought = bought[np.argsort(bought[:, 0], kind="stable")]
     first = _first_of_groups(bought[:, 0])
     customers, first_row = bought[first, 0], np.flatnonzero(first)
     who_all = np.cumsum(first) - 1  # each row's customer, by position

@@ -62,6 +62,9 @@ def rules(rows=RULES):
 @pytest.mark.parametrize("chunk", [1, 2, 1000])
 def test_ranking_matches_the_hand_ranking(ranking, chunk):
     assert list(ranking.rank_offers(BOUGHT, CATEGORIES, rules(), chunk=chunk)) == EXPECTED
+    # in any order of the pairs (the engine's come by customer)
+    shuffled = BOUGHT[2:] + BOUGHT[:2]
+    assert list(ranking.rank_offers(shuffled, CATEGORIES, rules(), chunk=chunk)) == EXPECTED
 
 
 def test_a_category_rule_never_offers_in_a_category_bought(ranking):
