@@ -359,6 +359,11 @@ class CustomerLifecycleOffer(models.Model):
             return 0
         if ids is None:  # everyone: ranked in numpy (50 s in SQL at L)
             self._rank_everyone_into("clc_offer_new")
+            # a temporary table has no statistics until analysed, and the customers
+            # (id = commercial_partner_id) are estimated at a few rows: the planner nested a
+            # scan of every offer in a loop over every customer (minutes at L)
+            cr.execute(SQL("ANALYZE clc_offer_new"))
+            cr.execute(SQL("SET LOCAL enable_nestloop = off"))
         else:
             self._rank_in_sql_into("clc_offer_new", ids)
         columns = SQL(", ").join(SQL.identifier(name) for name in RANKED_COLUMNS)
@@ -404,6 +409,8 @@ class CustomerLifecycleOffer(models.Model):
             )
         )
         cr.execute(SQL("DROP TABLE clc_offer_new"))
+        if ids is None:
+            cr.execute(SQL("SET LOCAL enable_nestloop = DEFAULT"))
         self.invalidate_model()
         self.env["res.partner"].invalidate_model(["lifecycle_offer_product_id"])
         return written
