@@ -232,13 +232,15 @@ class CustomerLifecycleOffer(models.Model):
         )
 
     @api.model
-    def _rank_everyone_into(self, table):
+    def _rank_everyone_into(self, table, lines=None, rules=None):
         """Fill the temporary table (RANKED_COLUMNS) with the offers of every customer of the
         population, ranked in numpy (tools/offer_ranking.py) from the stored rules: the full
         run's ranking, equal row for row to _ranked_query's (a test holds them equal), without
         sorting every candidate in SQL (12 million rows at L). Three reads whatever the data:
         the usable rules, the products' categories, what each customer bought (streamed by
-        COPY). Returns the number of rows."""
+        COPY). The backtest gives its own lines (a relation of PRODUCT_LINE_COLUMNS: every
+        customer who has some is ranked) and rules (a relation of RULE_COLUMNS). Returns the
+        number of rows."""
         cr = self.env.cr
         facts = self.env["customer.lifecycle.fact"]
         types = {"confidence": "numeric", "lift": "numeric"}
@@ -255,10 +257,12 @@ class CustomerLifecycleOffer(models.Model):
                           r.antecedent_category_id), COALESCE(r.consequent_category_id, 0),
                           r.offer_product_id, r.confidence, r.lift, r.popularity
                      FROM (%s) r""",
-                self._usable_rules_query(SQL("SELECT * FROM customer_lifecycle_affinity")),
+                self._usable_rules_query(
+                    SQL("SELECT * FROM customer_lifecycle_affinity") if rules is None else rules
+                ),
             )
         )
-        rules = {}
+        given_lines, rules = lines, {}
         for company_id, *rule in cr.fetchall():
             rules.setdefault(company_id, []).append(rule)
         cr.execute(
@@ -274,13 +278,18 @@ class CustomerLifecycleOffer(models.Model):
             categories.setdefault(company_id, {})[product_id] = category_id
         # streamed by COPY, parsed a few MB at a time: a fetch would hold all 1.2 million rows
         # at L in the client's result (some 200 MB) before the first is read
+        if given_lines is None:
+            given_lines = SQL(
+                "SELECT l.* FROM (%s) l JOIN (%s) p ON p.id = l.partner_id",
+                facts._purchase_product_lines_query(None),
+                facts._population_query(None),
+            )
         query = SQL(
             """SELECT DISTINCT l.company_id, l.partner_id, l.product_id
-                 FROM (%s) l JOIN (%s) p ON p.id = l.partner_id
+                 FROM (%s) l
                 WHERE l.state = 'sale' AND l.company_id = ANY(%s)
              ORDER BY 1, 2""",
-            facts._purchase_product_lines_query(None),
-            facts._population_query(None),
+            given_lines,
             list(rules),
         )
         sink, copy = _IntegerRows(3), SQL("COPY (%s) TO STDOUT", query)
