@@ -37,7 +37,9 @@ ONE_CUSTOMER_MOVE = 49 + 5 + 7
 # rules and the products' categories read; what everyone bought is streamed by a COPY and the
 # rows copied in, which Odoo's counter does not count), +3 (the ranked offers analysed, and the
 # nested loops off and back on for their writes).
-NIGHTLY_RUN = 47 + 11 + 4 + 7 + 17 + 2 + 3  # whatever the number of customers: measured at 10 and 1,000
+NIGHTLY_RUN = (
+    47 + 11 + 4 + 7 + 17 + 2 + 3
+)  # whatever the number of customers: measured at 10 and 1,000
 # The first run over new customers, which moves them all out of potential (to 3 stages here).
 NIGHTLY_RUN_MOVING_10 = 115 + 11 + 4 + 7 + 17 + 2 + 3
 MOVING_1000_MORE = 218  # 4 more write transactions of 200 moves, the ORM's batches of 100 rows

@@ -4,6 +4,7 @@ user's windows over RPC, among them a customer's consent page link (its token ch
 customer's consent) and the profile being edited, across companies."""
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from .common import LifecycleCase
@@ -55,14 +56,12 @@ class TestWizardPrivacy(LifecycleCase):
                 with self.subTest(user=other.login, model=model):
                     found = self.env[model].with_user(other).search_read([], ["id"])
                     self.assertNotIn(window.id, [row["id"] for row in found])
-                    with self.assertRaises(Exception, msg="read by id refused"):
+                    with self.assertRaises(AccessError, msg="read by id refused"):
                         window.with_user(other).read(["id"])
 
     def test_the_consent_link_of_another_company_customer_is_never_read(self):
         link = self.windows()["customer.consent.link"]
-        found = (
-            self.env["customer.consent.link"].with_user(self.outsider).search_read([], ["url"])
-        )
+        found = self.env["customer.consent.link"].with_user(self.outsider).search_read([], ["url"])
         self.assertNotIn(link.url, [row["url"] for row in found])
 
     def test_the_owner_still_uses_them(self):

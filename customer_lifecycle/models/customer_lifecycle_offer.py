@@ -111,33 +111,6 @@ STALE = """
 """
 
 
-class _IntegerRows:
-    """A file for COPY ... TO STDOUT of rows of `width` integers: parsed into int64 arrays a
-    few MB of text at a time (every write a whole row, as PostgreSQL sends them)."""
-
-    def __init__(self, width):
-        self.width, self.parts, self.size, self.arrays = width, [], 0, []
-
-    def write(self, data):
-        self.parts.append(data)
-        self.size += len(data)
-        if self.size >= 4 << 20:
-            self._parse()
-
-    def _parse(self):
-        if self.parts:
-            text = self.parts[0][:0].join(self.parts)
-            self.arrays.append(np.fromstring(text, dtype=np.int64, sep=" ").reshape(-1, self.width))
-            self.parts, self.size = [], 0
-
-    def array(self):
-        """The rows read, as an int64 array (rows, width)."""
-        self._parse()
-        if not self.arrays:
-            return np.zeros((0, self.width), dtype=np.int64)
-        return np.concatenate(self.arrays)
-
-
 def _in_company(ranked, company_id, counter):
     """The rows of offer_ranking.rank_offers in RANKED_COLUMNS, counted in counter[0]."""
     for partner_id, *rest in ranked:
@@ -292,7 +265,7 @@ class CustomerLifecycleOffer(models.Model):
             given_lines,
             list(rules),
         )
-        sink, copy = _IntegerRows(3), SQL("COPY (%s) TO STDOUT", query)
+        sink, copy = offer_ranking.IntegerRows(3), SQL("COPY (%s) TO STDOUT", query)
         cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params).decode(), sink)
         bought = sink.array()  # by company and customer: each company's rows a slice
         bounds = np.searchsorted(bought[:, 0], sorted(rules), side="left").tolist()
