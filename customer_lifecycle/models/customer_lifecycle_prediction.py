@@ -158,7 +158,10 @@ class CustomerLifecyclePrediction(models.AbstractModel):
                     "fitted_on": fields.Date.to_string(fields.Date.context_today(self)),
                 }
             else:
-                _logger.warning(
+                # a working model lost is the operator's concern; a first fit that does not
+                # converge is the data's (too young, too uniform): its status tells the admin
+                _logger.log(
+                    logging.WARNING if previous else logging.INFO,
                     "Lifecycle predictions: the models did not converge (%s; %s); %s",
                     purchases.message, spend.message,
                     "the previous parameters stay" if previous else "nothing is predicted",
