@@ -23,7 +23,7 @@ from odoo.tools import SQL
 
 from ..tools import affinity_rules
 from .customer_lifecycle_category_mix import LINE_CATEGORY
-from .customer_lifecycle_company_rows import copy_rows
+from .customer_lifecycle_company_rows import column_definitions, copy_rows
 
 # A rule needs at least this many customers who bought both sides, whatever the support.
 MIN_RULE_CUSTOMERS = 3
@@ -231,11 +231,7 @@ class CustomerLifecycleAffinity(models.Model):
         fact = self.env["customer.lifecycle.fact"]
         types = {"kind": "varchar", "support": "float8", "confidence": "float8", "lift": "float8"}
         self.env["customer.lifecycle.engine"]._create_work_table(
-            table,
-            SQL(", ").join(
-                SQL("%s %s", SQL.identifier(name), SQL(types.get(name, "int4")))
-                for name in RULE_COLUMNS
-            ),
+            table, column_definitions(RULE_COLUMNS, types)
         )
         cr.execute(
             SQL(

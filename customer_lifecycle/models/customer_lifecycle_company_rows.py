@@ -11,6 +11,14 @@ UPSERT_CHUNK_SIZE = 5000  # customers per transaction of the nightly facts and p
 READ_BATCH = 10_000  # rows fetched at a time from the read-only cursor
 
 
+def column_definitions(columns, types):
+    """SQL: the definitions of a work table's columns, int4 unless types ({name: SQL type})
+    says otherwise."""
+    return SQL(", ").join(
+        SQL("%s %s", SQL.identifier(name), SQL(types.get(name, "int4"))) for name in columns
+    )
+
+
 def copy_rows(cr, table, columns, rows):
     """COPY rows (tuples in the order of columns; None is NULL) into table."""
     buffer = io.StringIO()

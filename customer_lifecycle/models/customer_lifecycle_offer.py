@@ -22,7 +22,7 @@ from odoo.tools.misc import formatLang
 
 from ..tools import offer_ranking
 from .customer_lifecycle_affinity import offerable
-from .customer_lifecycle_company_rows import copy_rows
+from .customer_lifecycle_company_rows import column_definitions, copy_rows
 
 OFFERS_PER_CUSTOMER = 3
 # Each antecedent (product or category) proposes its best rules only: at L every product bought
@@ -218,11 +218,7 @@ class CustomerLifecycleOffer(models.Model):
         facts = self.env["customer.lifecycle.fact"]
         types = {"confidence": "numeric", "lift": "numeric"}
         self.env["customer.lifecycle.engine"]._create_work_table(
-            table,
-            SQL(", ").join(
-                SQL("%s %s", SQL.identifier(name), SQL(types.get(name, "int4")))
-                for name in RANKED_COLUMNS
-            ),
+            table, column_definitions(RANKED_COLUMNS, types)
         )
         cr.execute(
             SQL(
