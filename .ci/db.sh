@@ -26,7 +26,8 @@ DUMPS=$CACHE/customer_lifecycle/templates
 
 write_conf() {
   mkdir -p "$RUN/data" "$RUN/log"
-  cat > "$CONF" <<CONF
+  # written aside, then moved: a suite phase may be reading it meanwhile
+  cat > "$CONF.$$" <<CONF
 [options]
 addons_path = $SRC/addons,$ROOT
 data_dir = $RUN/data
@@ -38,6 +39,7 @@ http_interface = 127.0.0.1
 http_port = ${HTTP_PORT:-8069}
 max_cron_threads = 1
 CONF
+  mv "$CONF.$$" "$CONF"
 }
 
 db_exists() { psql -d postgres -XAtqc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; }

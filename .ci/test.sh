@@ -10,7 +10,8 @@
 #      point_of_sale (and pos_loyalty) brings customer_lifecycle_pos in (auto_install), then
 #      pytest-odoo on tests/pos;
 #   5. with Odoo 19: install checks on a database with demo data (install, upgrade, uninstall),
-#      each with a clean log, without and with the Point of Sale.
+#      each with a clean log, without and with the Point of Sale: started in the background
+#      beside 2 to 4 (the suite's longest wait is on one core), reported at the end.
 # Ends with one line "total: N passed, N failed, N skipped". A missing Odoo skips 2 to 4 loudly;
 # a broken setup fails.
 set -uo pipefail
@@ -179,7 +180,37 @@ PY
   fi
 }
 
+# install_checks_in_background: both install checks (without and with the Point of Sale) run
+# beside the Odoo tests, on a core the tests leave idle; their report is printed at the end.
+install_checks_in_background() {
+  rm -f "$RUN/install-checks.counts"
+  (
+    passed=0 failed=0
+    install_checks "$CHECK_DB" "" ""
+    install_checks "$POS_CHECK_DB" "$POS_MODULES" pos
+    echo "$passed $failed" >"$RUN/install-checks.counts"
+  ) >"$RUN/log/install-checks.out" 2>&1 &
+  checks_pid=$!
+}
+
+# install_checks_report: waits for the install checks and adds their figures.
+install_checks_report() {
+  local p f
+  say "== Install checks on a database with demo data (run beside the Odoo tests)"
+  wait "$checks_pid"
+  checks_pid=
+  cat "$RUN/log/install-checks.out" >&2
+  if read -r p f 2>/dev/null <"$RUN/install-checks.counts"; then
+    passed=$((passed + p)) failed=$((failed + f))
+  else
+    failed=$((failed + 1)); say "FAILED: the install checks stopped (see above)"
+  fi
+}
+
 cleanup() {
+  if [ -n "${checks_pid:-}" ]; then  # stopped early: the install checks stop too
+    pkill -TERM -P "$checks_pid" 2>/dev/null; kill "$checks_pid" 2>/dev/null; wait "$checks_pid"
+  fi
   [ -n "${KEEP_DB:-}" ] && return
   [ -f "$RUN/pg.env" ] || return
   (. "$RUN/pg.env"
@@ -211,6 +242,7 @@ odoo=("$VENV/bin/python" "$SRC/odoo-bin" -c "$RUN/odoo.conf" --stop-after-init -
 "${odoo[@]}" -d "$TEST_DB" -i customer_lifecycle --logfile="$RUN/log/install.log" ||
   fail_setup "installing the addon failed: see $RUN/log/install.log"
 check_log "install on a database without demo data" "$RUN/log/install.log"
+install_checks_in_background
 
 # The HTTP server always runs: url_open tests (consent links, translations) need no browser.
 # Without chromium, Odoo 19 skips only the browser tours themselves ("Chrome executable not found").
@@ -234,9 +266,7 @@ killed_phase
 
 pos_phase
 
-say "== Install checks on a database with demo data"
-install_checks "$CHECK_DB" "" ""
-install_checks "$POS_CHECK_DB" "$POS_MODULES" pos
+install_checks_report
 
 summary
 exit $((failed > 0))

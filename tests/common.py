@@ -72,14 +72,19 @@ class LifecycleCase(TransactionCase):
 
     def order(self, partner, when, amount=100.0, state="sale", **vals):
         """A sale order for `partner` created (and confirmed, or cancelled) on day `when`."""
+        return self.order_in(self.env, partner, when, amount, state, **vals)
+
+    @classmethod
+    def order_in(cls, env, partner, when, amount=100.0, state="sale", **vals):
+        """order() in that environment: a class's own customers and orders (setUpClass)."""
         with freeze_time(when):
-            order = self.env["sale.order"].create(
+            order = env["sale.order"].create(
                 {
                     "partner_id": partner.id,
                     "order_line": [
                         Command.create(
                             {
-                                "product_id": self.product.id,
+                                "product_id": cls.product.id,
                                 "product_uom_qty": 1,
                                 "price_unit": amount,
                                 "tax_ids": [Command.clear()],

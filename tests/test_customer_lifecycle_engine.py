@@ -244,13 +244,10 @@ class TestLifecycleNightlyRun(LifecycleCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.customers = cls.Partner.create([{"name": f"Customer {n:02d}"} for n in range(10)])
-
-    def setUp(self):
-        super().setUp()
         # Customer n bought n + 1 times for n x 100 each, the last time n days before the run.
-        for n, customer in enumerate(self.customers):
+        for n, customer in enumerate(cls.customers):
             for k in range(n + 1):
-                self.order(customer, f"2026-0{1 + k % 5}-{10 + n:02d}", amount=100.0 * n)
+                cls.order_in(cls.env, customer, f"2026-0{1 + k % 5}-{10 + n:02d}", amount=100.0 * n)
 
     def test_scores_and_classes_match_the_plain_rules(self):
         self.nightly_run("2026-06-30")

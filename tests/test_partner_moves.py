@@ -156,3 +156,92 @@ class TestNoContextKeyProtocol(LifecycleCase):
         self.assertEqual(refused["type"], "error")
         self.assertIn("You are not allowed to modify 'Contact'", refused["message"])
         self.assertEqual(self.customer.lifecycle_stage_id, self.stage("prospect"))
+
+
+@tagged("post_install", "-at_install")
+class TestEngineFiguresCannotBeForged(LifecycleCase):
+    """The figures the engine computes (revenue, scores, segment, the card's offer and top
+    categories) are read-only in the views, and refused to every user's write and create over
+    RPC or an import: a forged revenue would show on the card, the invoices and the analysis
+    until the next run. The engine writes them in SQL; a merge skips them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # a sales manager may edit contacts: the strongest user without the superuser's bypass
+        cls.manager = new_test_user(
+            cls.env,
+            login="clc_figures_manager",
+            groups="base.group_partner_manager,sales_team.group_sale_manager,"
+            "customer_lifecycle.group_lifecycle_manager",
+        )
+        cls.customer = cls.Partner.create({"name": "Bar Centrale", "is_company": True})
+        cls.order_in(cls.env, cls.customer, "2026-05-04", amount=250.0)
+        cls.contact = cls.Partner.create({"name": "Ada", "parent_id": cls.customer.id})
+
+    def test_no_user_writes_or_creates_an_engine_figure(self):
+        forged = {
+            "lifecycle_revenue_total": 99999.0,
+            "lifecycle_order_count": 40,
+            "rfm_segment": "champions",
+            "lifecycle_value_class": "a",
+            "lifecycle_predicted_revenue_12m": 5000.0,
+            "lifecycle_offer_product_id": self.product.id,
+            "lifecycle_top_categories": "Everything",
+        }
+        crafted = ({}, {"install_mode": True}, {"lifecycle_engine": True}, {"import_file": True})
+        for name, value in forged.items():
+            for context in crafted:
+                with (
+                    self.subTest(field=name, context=context),
+                    self.assertRaisesRegex(UserError, "computed by the lifecycle engine"),
+                ):
+                    self.customer.with_user(self.manager).with_context(**context).write(
+                        {name: value}
+                    )
+                with (
+                    self.subTest(field=name, context=context, create=True),
+                    self.assertRaisesRegex(UserError, "computed by the lifecycle engine"),
+                ):
+                    self.Partner.with_user(self.manager).with_context(**context).create(
+                        {"name": "Forged Figures", name: value}
+                    )
+        self.assertFalse(self.Partner.search([("name", "=", "Forged Figures")]))
+        self.assertRecordValues(
+            self.customer | self.contact,
+            [{"lifecycle_revenue_total": 250.0, "lifecycle_order_count": 1}] * 2,
+        )
+        # a plain salesperson (Odoo lets every employee edit contacts) is refused as well
+        with self.assertRaisesRegex(UserError, "computed by the lifecycle engine"):
+            self.customer.with_user(self.salesperson).write({"lifecycle_revenue_total": 1.0})
+        # the user's own fields still save beside the figures' refusal
+        self.customer.with_user(self.manager).write({"phone": "+39 02 1234567"})
+        self.assertEqual(self.customer.phone, "+39 02 1234567")
+
+    def test_an_import_of_figures_is_refused_row_by_row(self):
+        result = (
+            self.Partner.with_user(self.manager)
+            .with_context(import_file=True)
+            .load([".id", "lifecycle_revenue_total"], [[str(self.customer.id), "123456"]])
+        )
+        (refused,) = result["messages"]
+        self.assertEqual(refused["type"], "error")
+        self.assertIn("computed by the lifecycle engine", refused["message"])
+        self.assertEqual(self.customer.lifecycle_revenue_total, 250.0)
+
+    def test_the_engine_and_a_merge_still_write_them(self):
+        duplicate = self.Partner.create({"name": "Bar Centrale (old)", "is_company": True})
+        self.order_in(self.env, duplicate, "2026-05-10", amount=100.0)
+        admin = new_test_user(
+            self.env,
+            login="clc_figures_merge_admin",
+            groups="base.group_system,base.group_partner_manager,"
+            "sales_team.group_sale_manager,customer_lifecycle.group_lifecycle_manager",
+        )
+        wizard = self.env["base.partner.merge.automatic.wizard"].with_user(admin)
+        wizard._merge((self.customer | duplicate).ids, dst_partner=self.customer.with_user(admin))
+        self.assertFalse(duplicate.exists())
+        # the merged orders are the survivor's: the re-evaluation after the merge counts both
+        self.assertRecordValues(
+            self.customer, [{"lifecycle_revenue_total": 350.0, "lifecycle_order_count": 2}]
+        )

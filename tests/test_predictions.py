@@ -17,13 +17,13 @@ RUN_DAY = "2026-06-30"
 
 @tagged("post_install", "-at_install")
 class TestPredictions(LifecycleCase):
-    def setUp(self):
-        super().setUp()
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # the same customers and orders for every test (each test's changes are rolled back)
         names = [f"Regular {n}" for n in range(8)] + [f"Once {n}" for n in range(6)]
         names += [f"Twice {n}" for n in range(6)]
-        self.people = dict(
-            zip(names, self.Partner.create([{"name": n} for n in names]), strict=True)
-        )
+        cls.people = dict(zip(names, cls.Partner.create([{"name": n} for n in names]), strict=True))
         start = date(2025, 7, 1)
         for n in range(8):
             # four buy every month to this day, four stopped in November
@@ -32,15 +32,15 @@ class TestPredictions(LifecycleCase):
             while day <= last:
                 # amounts that vary from order to order, around a level of each customer's own
                 amount = (100.0 + 25 * n) * (0.7 + 0.15 * (k % 5))
-                self.order(self.people[f"Regular {n}"], day.isoformat(), amount=amount)
+                cls.order_in(cls.env, cls.people[f"Regular {n}"], day.isoformat(), amount=amount)
                 day, k = day + timedelta(days=30), k + 1
         for n in range(6):
             once = date(2025, 8, 10) + timedelta(days=30 * n)
-            self.order(self.people[f"Once {n}"], once.isoformat(), amount=80.0)
+            cls.order_in(cls.env, cls.people[f"Once {n}"], once.isoformat(), amount=80.0)
             twice = date(2025, 7, 20) + timedelta(days=30 * n)
-            self.order(self.people[f"Twice {n}"], twice.isoformat(), amount=50.0 + 15 * n)
+            cls.order_in(cls.env, cls.people[f"Twice {n}"], twice.isoformat(), amount=50.0 + 15 * n)
             later = twice + timedelta(days=90)
-            self.order(self.people[f"Twice {n}"], later.isoformat(), amount=80.0 + 25 * n)
+            cls.order_in(cls.env, cls.people[f"Twice {n}"], later.isoformat(), amount=80.0 + 25 * n)
 
     def enough_history(self):
         self.company.write(

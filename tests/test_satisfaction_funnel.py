@@ -91,16 +91,18 @@ class TestDetractorIsNeverAFan(SatisfactionCase):
         super().setUpClass()
         cls.champion = cls.Partner.create({"name": "Caffè Centrale", "user_id": cls.rep.id})
         cls.others = cls.Partner.create([{"name": f"Bar {n}"} for n in range(4)])
+        # five repeat customers: the champion orders most, most recently, for the most money;
+        # the quintiles give it R = F = M = 5 (champions), the others at most 4
+        for index, partner in enumerate(cls.others):
+            for month in range(index + 2):
+                cls.order_in(
+                    cls.env, partner, f"2026-0{month + 1}-0{index + 1}", amount=100.0 * (index + 1)
+                )
+        for month in range(7):
+            cls.order_in(cls.env, cls.champion, f"2026-0{month + 1}-10", amount=900.0)
 
     def setUp(self):
         super().setUp()
-        # five repeat customers: the champion orders most, most recently, for the most money;
-        # the quintiles give it R = F = M = 5 (champions), the others at most 4
-        for index, partner in enumerate(self.others):
-            for month in range(index + 2):
-                self.order(partner, f"2026-0{month + 1}-0{index + 1}", amount=100.0 * (index + 1))
-        for month in range(7):
-            self.order(self.champion, f"2026-0{month + 1}-10", amount=900.0)
         self.nightly_run("2026-07-20")
         self.assertEqual(self.champion.rfm_segment, "champions")
         self.assertEqual(self.champion.lifecycle_stage_id.code, "fan")

@@ -221,31 +221,19 @@ class CustomerLifecycleAffinity(models.Model):
 
     # -- The full run's refresh -------------------------------------------------------------
     @api.model
-    def _compute_rules_into(self, table, company, lines=None):
+    def _compute_rules_into(self, table, company, lines=None, bought=None):
         """Fill the temporary table (RULE_COLUMNS) with the rules of these companies: what each
-        customer bought read in SQL (one row per customer and product) from lines (a relation
-        of PRODUCT_LINE_COLUMNS; None: every purchase's, the backtest gives the history before
-        each last purchase), the pairs counted in numpy (tools/affinity_rules.py), the rows
-        copied in."""
+        customer bought (bought: customer.lifecycle.fact._bought_products' array, read here
+        from lines when not given: a relation of PRODUCT_LINE_COLUMNS, None for every
+        purchase's; the backtest gives the history before each last purchase), the pairs
+        counted in numpy (tools/affinity_rules.py), the rows copied in."""
         cr = self.env.cr
-        fact = self.env["customer.lifecycle.fact"]
         types = {"kind": "varchar", "support": "float8", "confidence": "float8", "lift": "float8"}
         self.env["customer.lifecycle.engine"]._create_work_table(
             table, column_definitions(RULE_COLUMNS, types)
         )
-        cr.execute(
-            SQL(
-                """SELECT DISTINCT l.company_id, l.partner_id, l.product_id
-                     FROM (%s) l
-                    WHERE l.state = 'sale' AND l.company_id = ANY(%s)""",
-                fact._purchase_product_lines_query(None) if lines is None else lines,
-                list(company.ids),
-            )
-        )
-        chunks = []
-        while batch := cr.fetchmany(100_000):
-            chunks.append(np.array(batch, dtype=np.int64).reshape(-1, 3))
-        bought = np.concatenate(chunks) if chunks else np.zeros((0, 3), dtype=np.int64)
+        if bought is None:
+            bought = self.env["customer.lifecycle.fact"]._bought_products(company.ids, lines)
         cr.execute(
             SQL(
                 """SELECT pc.company_id, pc.product_id, pc.category_id, %s
@@ -304,8 +292,9 @@ class CustomerLifecycleAffinity(models.Model):
         return len(rows)
 
     @api.model
-    def _refresh_rules(self, company):
-        """Recompute the rules of these companies from every customer's purchases and write
+    def _refresh_rules(self, company, bought=None):
+        """Recompute the rules of these companies from every customer's purchases (bought:
+        customer.lifecycle.fact._bought_products' array, when the caller read it) and write
         only what changed: new rules inserted, changed figures updated, rules gone deleted.
         Returns the number of rows written.
 
@@ -320,7 +309,7 @@ class CustomerLifecycleAffinity(models.Model):
         SQL's self-join builds 30 million pairs of products (90 s), the product a fraction of
         a second."""
         cr = self.env.cr
-        self._compute_rules_into("clc_affinity_new", company)
+        self._compute_rules_into("clc_affinity_new", company, bought=bought)
         columns = SQL(", ").join(SQL.identifier(name) for name in RULE_COLUMNS)
         values = [name for name in RULE_COLUMNS if name not in RULE_KEY]
         same_key = SQL(" AND ").join(

@@ -8,6 +8,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .customer_lifecycle_company_rows import read_integer_rows
+
 DAILY_SHARE_LIMIT = 0.2  # a daily run touching more customers than this aggregates them all
 # An order saved by a transaction that began before the last run carries that earlier time: a
 # daily run looks back a little further than the last run.
@@ -423,6 +425,26 @@ class CustomerLifecycleFact(models.Model):
     def _purchase_product_lines_query(self, ids):
         """SQL: every product line of these customers' purchases, one relation."""
         return SQL("\nUNION ALL\n").join(self._purchase_product_lines(ids))
+
+    @api.model
+    def _bought_products(self, company_ids, lines=None):
+        """What each customer bought: an int64 array (rows, 3) of the distinct (company,
+        customer, product) of the counted purchases ('sale' lines) in these companies, sorted
+        by company and customer, from lines (a relation of PRODUCT_LINE_COLUMNS; None: every
+        purchase's). The full run reads it once for the co-purchase rules and everyone's
+        offers: the heaviest read of the addon (every product line)."""
+        return read_integer_rows(
+            self.env.cr,
+            SQL(
+                """SELECT DISTINCT l.company_id, l.partner_id, l.product_id
+                     FROM (%s) l
+                    WHERE l.state = 'sale' AND l.company_id = ANY(%s)
+                 ORDER BY 1, 2""",
+                self._purchase_product_lines_query(None) if lines is None else lines,
+                list(company_ids),
+            ),
+            3,
+        )
 
     @api.model
     def _direct_invoices(self, ids):

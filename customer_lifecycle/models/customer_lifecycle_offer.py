@@ -205,15 +205,16 @@ class CustomerLifecycleOffer(models.Model):
         )
 
     @api.model
-    def _rank_everyone_into(self, table, lines=None, rules=None):
+    def _rank_everyone_into(self, table, lines=None, rules=None, bought=None):
         """Fill the temporary table (RANKED_COLUMNS) with the offers of every customer of the
         population, ranked in numpy (tools/offer_ranking.py) from the stored rules: the full
         run's ranking, equal row for row to _ranked_query's (a test holds them equal), without
         sorting every candidate in SQL (12 million rows at L). Three reads whatever the data:
-        the usable rules, the products' categories, what each customer bought (streamed by
-        COPY). The backtest gives its own lines (a relation of PRODUCT_LINE_COLUMNS: every
-        customer who has some is ranked) and rules (a relation of RULE_COLUMNS). Returns the
-        number of rows."""
+        the usable rules, the products' categories, what each customer bought (bought:
+        customer.lifecycle.fact._bought_products' array when the caller read it, kept to the
+        population). The backtest gives its own lines (a relation of PRODUCT_LINE_COLUMNS:
+        every customer who has some is ranked) and rules (a relation of RULE_COLUMNS). Returns
+        the number of rows."""
         cr = self.env.cr
         facts = self.env["customer.lifecycle.fact"]
         types = {"confidence": "numeric", "lift": "numeric"}
@@ -245,25 +246,12 @@ class CustomerLifecycleOffer(models.Model):
         categories = {}
         for company_id, product_id, category_id in cr.fetchall():
             categories.setdefault(company_id, {})[product_id] = category_id
-        # streamed by COPY, parsed a few MB at a time: a fetch would hold all 1.2 million rows
-        # at L in the client's result (some 200 MB) before the first is read
-        if given_lines is None:
-            given_lines = SQL(
-                "SELECT l.* FROM (%s) l JOIN (%s) p ON p.id = l.partner_id",
-                facts._purchase_product_lines_query(None),
-                facts._population_query(None),
-            )
-        query = SQL(
-            """SELECT DISTINCT l.company_id, l.partner_id, l.product_id
-                 FROM (%s) l
-                WHERE l.state = 'sale' AND l.company_id = ANY(%s)
-             ORDER BY 1, 2""",
-            given_lines,
-            list(rules),
-        )
-        sink, copy = offer_ranking.IntegerRows(3), SQL("COPY (%s) TO STDOUT", query)
-        cr._obj.copy_expert(cr._obj.mogrify(copy.code, copy.params).decode(), sink)
-        bought = sink.array()  # by company and customer: each company's rows a slice
+        if bought is None:
+            bought = facts._bought_products(rules, given_lines)
+        if given_lines is None:  # the population's customers only
+            cr.execute(SQL("SELECT array_agg(p.id) FROM (%s) p", facts._population_query(None)))
+            population = np.array(cr.fetchone()[0] or [], dtype=np.int64)
+            bought = bought[np.isin(bought[:, 1], population)]
         bounds = np.searchsorted(bought[:, 0], sorted(rules), side="left").tolist()
         written = 0
         for (company_id, company_rules), begin in zip(sorted(rules.items()), bounds, strict=True):
@@ -314,20 +302,23 @@ class CustomerLifecycleOffer(models.Model):
     def _refresh_nightly(self, ids, full):
         """The nightly run's phase: a full run (full) recomputes every company's co-purchase
         rules first (customer.lifecycle.affinity._refresh_rules), then re-ranks the offers of
-        the customers of ids (None: everyone)."""
+        the customers of ids (None: everyone); both from one read of what everyone bought."""
+        bought = None
         if full:
-            self.env["customer.lifecycle.affinity"]._refresh_rules(
-                self.env["res.company"].sudo().search([])
-            )
-        return self._refresh(ids, nightly=True)
+            companies = self.env["res.company"].sudo().search([])
+            bought = self.env["customer.lifecycle.fact"]._bought_products(companies.ids)
+            self.env["customer.lifecycle.affinity"]._refresh_rules(companies, bought)
+        return self._refresh(ids, nightly=True, bought=bought if ids is None else None)
 
     @api.model
-    def _refresh(self, ids, nightly=False):
+    def _refresh(self, ids, nightly=False, bought=None):
         """Re-rank the offers of these customers (commercial partner ids; None: all) in every
         company from the stored rules, write only what changed, and the lifecycle company's
         first offer on the customers and their contacts (the funnel card). nightly: a daily
         run also re-ranks the customers holding an offer that may no longer be offered.
-        A constant number of statements, whatever the number of customers."""
+        bought: what everyone bought, when the full run read it already
+        (customer.lifecycle.fact._bought_products). A constant number of statements, whatever
+        the number of customers."""
         cr = self.env.cr
         company = self.env["res.company"]._lifecycle_company()
         if ids is not None and nightly:
@@ -336,7 +327,7 @@ class CustomerLifecycleOffer(models.Model):
         if ids == []:
             return 0
         if ids is None:  # everyone: ranked in numpy (50 s in SQL at L)
-            self._rank_everyone_into("clc_offer_new")
+            self._rank_everyone_into("clc_offer_new", bought=bought)
             # a temporary table has no statistics until analysed, and the customers
             # (id = commercial_partner_id) are estimated at a few rows: the planner nested a
             # scan of every offer in a loop over every customer (minutes at L)

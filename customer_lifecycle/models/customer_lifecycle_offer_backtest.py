@@ -202,7 +202,8 @@ class CustomerLifecycleOfferBacktest(models.AbstractModel):
     @api.model
     def _score(self, companies):
         """The backtest's counts on these companies' purchases, {company id: figures} (four
-        statements and two temporary tables, whatever the number of customers)."""
+        statements and two temporary tables, whatever the number of customers; the history
+        before each last purchase read once for the rules and the offers)."""
         cr = self.env.cr
         engine = self.env["customer.lifecycle.engine"]
         columns = SQL(", ").join(SQL.identifier(name) for name in PRODUCT_LINE_COLUMNS)
@@ -219,10 +220,11 @@ class CustomerLifecycleOfferBacktest(models.AbstractModel):
         # without them the planner nests loops over what it takes for a few rows
         cr.execute(SQL("ANALYZE clc_offer_backtest_lines"))
         history = SQL("SELECT %s FROM clc_offer_backtest_lines WHERE NOT hidden", columns)
+        bought = self.env["customer.lifecycle.fact"]._bought_products(companies.ids, history)
         # the rules as the full run counts them (_rules_query's, in numpy: the SQL's
         # self-join of every customer's pairs takes minutes at L)
         self.env["customer.lifecycle.affinity"]._compute_rules_into(
-            "clc_offer_backtest_rules", companies, lines=history
+            "clc_offer_backtest_rules", companies, bought=bought
         )
         cr.execute(SQL("ANALYZE clc_offer_backtest_rules"))
         # ranked as the full run ranks everyone (_ranked_query's offers, in numpy: sorting
@@ -231,6 +233,7 @@ class CustomerLifecycleOfferBacktest(models.AbstractModel):
             "clc_offer_backtest_offers",
             lines=history,
             rules=SQL("SELECT * FROM clc_offer_backtest_rules"),
+            bought=bought,
         )
         offers = SQL("SELECT * FROM clc_offer_backtest_offers WHERE rank <= %s", OFFERS)
         cr.execute(

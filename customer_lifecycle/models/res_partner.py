@@ -148,9 +148,19 @@ SATISFACTION_FIELDS = (
     "lifecycle_satisfaction_date",
     "lifecycle_satisfaction_comment",
 )
+# What the engine computes and writes in SQL: read-only in the views, and refused to every user's
+# create and write (over RPC as through an import), which would show forged figures until the
+# next run.
+ENGINE_FIELDS = (
+    METRIC_FIELDS
+    + SCORE_FIELDS
+    + SEGMENT_HISTORY_FIELDS
+    + ("lifecycle_offer_product_id", "lifecycle_top_categories")
+)
 # What Odoo's merge does not copy onto the survivor (see MERGING): a stage changes by a move only,
-# the last answer is the newest request's; the re-evaluation after the merge sets them.
-MERGE_SKIPPED_FIELDS = frozenset(STAGE_FIELDS + SATISFACTION_FIELDS)
+# the last answer is the newest request's, the figures are the engine's; the re-evaluation after
+# the merge sets them.
+MERGE_SKIPPED_FIELDS = frozenset(STAGE_FIELDS + SATISFACTION_FIELDS + ENGINE_FIELDS)
 # Everything a contact shows of its commercial entity's lifecycle.
 MIRRORED_FIELDS = STAGE_FIELDS + METRIC_FIELDS + SCORE_FIELDS + SEGMENT_HISTORY_FIELDS
 # What a lifecycle user keeps on the customers they may read, even without Odoo's right to edit
@@ -1212,8 +1222,8 @@ class ResPartner(models.Model):
     def _lifecycle_checked_vals(self, vals):
         """The values of a create or a write as the addon lets them through: dates sent as
         text checked; while Odoo's merge copies the merged partners' values (MERGING), without
-        MERGE_SKIPPED_FIELDS; the record of a move and the last answer refused to all but the
-        superuser."""
+        MERGE_SKIPPED_FIELDS; the record of a move, the last answer and the engine's figures
+        refused to all but the superuser."""
         check_date_texts(self.env, vals, ["lifecycle_birthdate"])
         if MERGING.get():
             vals = {name: value for name, value in vals.items() if name not in MERGE_SKIPPED_FIELDS}
@@ -1226,6 +1236,14 @@ class ResPartner(models.Model):
                 )
             )
         self._lifecycle_check_no_answer_fields(vals)
+        if not self.env.su and (figures := set(vals) & set(ENGINE_FIELDS)):
+            raise UserError(
+                self.env._(
+                    "%(fields)s are computed by the lifecycle engine from the purchases: they "
+                    "cannot be set by hand.",
+                    fields=", ".join(self._fields[name].string for name in sorted(figures)),
+                )
+            )
         return vals
 
     def _lifecycle_write_stage(self, vals):

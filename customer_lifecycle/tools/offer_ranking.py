@@ -165,30 +165,3 @@ def rank_offers(bought, categories, rules, limit=3, chunk=CUSTOMERS_PER_CHUNK): 
                 strict=True,
             )
         )
-
-
-class IntegerRows:
-    """A file for COPY ... TO STDOUT of rows of `width` integers: parsed into int64 arrays a
-    few MB of text at a time (every write a whole row, as PostgreSQL sends them)."""
-
-    def __init__(self, width):
-        self.width, self.parts, self.size, self.arrays = width, [], 0, []
-
-    def write(self, data):  # pylint: disable=method-required-super
-        self.parts.append(data)
-        self.size += len(data)
-        if self.size >= 4 << 20:
-            self._parse()
-
-    def _parse(self):
-        if self.parts:
-            text = self.parts[0][:0].join(self.parts)
-            self.arrays.append(np.fromstring(text, dtype=np.int64, sep=" ").reshape(-1, self.width))
-            self.parts, self.size = [], 0
-
-    def array(self):
-        """The rows read, as an int64 array (rows, width)."""
-        self._parse()
-        if not self.arrays:
-            return np.zeros((0, self.width), dtype=np.int64)
-        return np.concatenate(self.arrays)
