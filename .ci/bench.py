@@ -768,12 +768,12 @@ class Bench:
             return cr.fetchone()[0]
 
     def affinity(self):
-        """The nightly affinity computation: the co-purchase rules from every customer's
-        purchases, then every customer's next best offers ranked from them."""
+        """The nightly affinity computation as the full run makes it: the co-purchase rules
+        from every customer's purchases, then every customer's next best offers ranked from
+        them (one read of what everyone bought for both)."""
         with self.cursor() as cr:
-            env, company = self._lifecycle_company(cr)
-            env["customer.lifecycle.affinity"]._refresh_rules(company)
-            env["customer.lifecycle.offer"]._refresh(None)
+            env, _company = self._lifecycle_company(cr)
+            env["customer.lifecycle.offer"]._refresh_nightly(None, full=True)
 
     def category_mix(self):
         """Every customer's category mix and rhythm per category."""

@@ -150,6 +150,24 @@ class TestAffinity(CoPurchaseCase):
             self.env.cr.execute(SQL("(%s) EXCEPT ALL (%s)", first, second))
             self.assertEqual(self.env.cr.fetchall(), [])
 
+    def test_what_everyone_bought_is_read_once_distinct_and_sorted(self):
+        """The full run's one read of what everyone bought (the rules and the offers share it):
+        each company, customer and product once, sorted, equal to SQL's DISTINCT of the lines,
+        a customer who bought a product twice included."""
+        self.buy(self.customers[0], self.cut)  # bought again: still one row
+        facts = self.env["customer.lifecycle.fact"]
+        bought = facts._bought_products(self.env["res.company"].search([]).ids)
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT l.company_id, l.partner_id, l.product_id FROM (%s) l
+                    WHERE l.state = 'sale' ORDER BY 1, 2, 3""",
+                facts._purchase_product_lines_query(None),
+            )
+        )
+        expected = self.env.cr.fetchall()
+        self.assertEqual([tuple(row) for row in bought.tolist()], expected)
+        self.assertIn((self.company.id, self.customers[0].id, self.cut.id), expected)
+
     def test_rerun_writes_nothing(self):
         self.full_run()
         Affinity = self.env["customer.lifecycle.affinity"]

@@ -149,6 +149,27 @@ class TestOfferAudience(CoPurchaseCase):
             self.env["customer.lifecycle.offer.audience"].with_user(rep_b).create(
                 {"product_id": self.colour.id, "company_id": self.company.id}
             )
+        # and so is the button with a crafted context: the company by default, or among the
+        # companies allowed (the user does not work there)
+        for context in (
+            {"default_company_id": self.company.id},
+            {"allowed_company_ids": [company_b.id, self.company.id]},
+            {"allowed_company_ids": [self.company.id]},
+        ):
+            with self.subTest(context=context), self.assertRaises(AccessError):
+                self.colour.with_user(rep_b).with_context(
+                    **context
+                ).action_lifecycle_offer_audience()
+        # a key the window does not read changes nothing: their company, nobody listed
+        action = (
+            self.colour.with_user(rep_b)
+            .with_context(active_test=False, default_product_id=self.cut.id)
+            .action_lifecycle_offer_audience()
+        )
+        wizard = (
+            self.env["customer.lifecycle.offer.audience"].with_user(rep_b).browse(action["res_id"])
+        )
+        self.assertEqual((wizard.company_id, len(wizard.line_ids)), (company_b, 0))
 
     def test_the_backtest_banner_is_for_managers(self):
         wizard, _listed = self.audience(self.colour, self.sales_manager)

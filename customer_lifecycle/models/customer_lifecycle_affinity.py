@@ -135,6 +135,15 @@ SELECT r.company_id, 'category', NULL, NULL, r.antecedent, r.consequent, o.produ
 """
 
 
+def _lookup(mapping, keys):
+    """The values of mapping ({int: int or None}) for an int64 array of keys, 0 where absent
+    or None: one indexing of an array, not a dictionary look-up per key."""
+    table = np.zeros(max([*mapping, int(keys.max()) if len(keys) else 0]) + 1, dtype=np.int64)
+    for key, value in mapping.items():
+        table[key] = value or 0
+    return table[keys]
+
+
 class CustomerLifecycleAffinity(models.Model):
     """One association rule of a company: customers who bought the antecedent (a product, or
     any product of a category) also bought the consequent, with its figures (see the module
@@ -266,8 +275,9 @@ class CustomerLifecycleAffinity(models.Model):
                 )  # fmt: skip
             # categories: what each customer bought in, and each category's most bought
             # product that may be offered (ties: the smallest id)
-            in_category = np.array(
-                [categories.get((record.id, int(p))) or 0 for p in products], dtype=np.int64
+            in_category = _lookup(
+                {p: c for (company_id, p), c in categories.items() if company_id == record.id},
+                products,
             )
             # one int64 per (customer, category) pair: np.unique of rows sorts 3 times slower
             keys = np.unique((customers << 32 | in_category)[in_category > 0])

@@ -41,23 +41,25 @@ def read_integer_rows(cr, query, width):
 
 
 class IntegerRows:
-    """A file for COPY ... TO STDOUT of rows of `width` integers: parsed into int64 arrays a
-    few MB of text at a time (every write a whole row, as PostgreSQL sends them)."""
+    """A file for COPY ... TO STDOUT of rows of `width` integers: parsed into int64 arrays
+    ROWS_PER_PARSE rows at a time (every write a whole row, as PostgreSQL sends them: a write
+    per row, so it does as little as it can)."""
+
+    ROWS_PER_PARSE = 200_000  # a few MB of text
 
     def __init__(self, width):
-        self.width, self.parts, self.size, self.arrays = width, [], 0, []
+        self.width, self.parts, self.arrays = width, [], []
 
     def write(self, data):  # pylint: disable=method-required-super
         self.parts.append(data)
-        self.size += len(data)
-        if self.size >= 4 << 20:
+        if len(self.parts) >= self.ROWS_PER_PARSE:
             self._parse()
 
     def _parse(self):
         if self.parts:
             text = self.parts[0][:0].join(self.parts)
             self.arrays.append(np.fromstring(text, dtype=np.int64, sep=" ").reshape(-1, self.width))
-            self.parts, self.size = [], 0
+            self.parts = []
 
     def array(self):
         """The rows read, as an int64 array (rows, width)."""
