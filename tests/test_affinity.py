@@ -208,6 +208,14 @@ class TestAffinity(CoPurchaseCase):
         with self.assertRaises(AccessError):
             Affinity.with_user(outsider).browse(rules.ids).read(["lift"])
         # the refresh and the builder are no RPC methods
-        for name in ("_refresh_rules", "_rules_query"):
+        for name in ("_refresh_rules", "_rules_query", "_compute_rules_into"):
             with self.assertRaises(AccessError):
                 get_public_method(Affinity.with_user(self.salesperson), name)
+        # nor the full run's shared read and phase (every company's purchases, in sudo)
+        for model, name in (
+            ("customer.lifecycle.fact", "_bought_products"),
+            ("customer.lifecycle.offer", "_refresh_nightly"),
+        ):
+            for user in (self.salesperson, self.employee):
+                with self.subTest(method=name, user=user.login), self.assertRaises(AccessError):
+                    get_public_method(self.env[model].with_user(user), name)

@@ -12,8 +12,9 @@ from .common import LifecycleCase
 OLD_KEYS = {"lifecycle_skip_stage_fields": True}
 
 
-@tagged("post_install", "-at_install")
-class TestNoContextKeyProtocol(LifecycleCase):
+class PartnerWriteCase(LifecycleCase):
+    """A sales manager who may edit contacts and an administrator who merges them."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -30,6 +31,13 @@ class TestNoContextKeyProtocol(LifecycleCase):
             groups="base.group_system,base.group_partner_manager,"
             "sales_team.group_sale_manager,customer_lifecycle.group_lifecycle_manager",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestNoContextKeyProtocol(PartnerWriteCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
         cls.customer = cls.Partner.create({"name": "Forno Antico", "is_company": True})
         cls.reason = cls.env.ref("customer_lifecycle.lost_reason_competitor")
 
@@ -159,7 +167,7 @@ class TestNoContextKeyProtocol(LifecycleCase):
 
 
 @tagged("post_install", "-at_install")
-class TestEngineFiguresCannotBeForged(LifecycleCase):
+class TestEngineFiguresCannotBeForged(PartnerWriteCase):
     """The figures the engine computes (revenue, scores, segment, the card's offer and top
     categories) are read-only in the views, and refused to every user's write and create over
     RPC or an import: a forged revenue would show on the card, the invoices and the analysis
@@ -168,13 +176,6 @@ class TestEngineFiguresCannotBeForged(LifecycleCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # a sales manager may edit contacts: the strongest user without the superuser's bypass
-        cls.manager = new_test_user(
-            cls.env,
-            login="clc_figures_manager",
-            groups="base.group_partner_manager,sales_team.group_sale_manager,"
-            "customer_lifecycle.group_lifecycle_manager",
-        )
         cls.customer = cls.Partner.create({"name": "Bar Centrale", "is_company": True})
         cls.order_in(cls.env, cls.customer, "2026-05-04", amount=250.0)
         cls.contact = cls.Partner.create({"name": "Ada", "parent_id": cls.customer.id})
@@ -232,14 +233,10 @@ class TestEngineFiguresCannotBeForged(LifecycleCase):
     def test_the_engine_and_a_merge_still_write_them(self):
         duplicate = self.Partner.create({"name": "Bar Centrale (old)", "is_company": True})
         self.order_in(self.env, duplicate, "2026-05-10", amount=100.0)
-        admin = new_test_user(
-            self.env,
-            login="clc_figures_merge_admin",
-            groups="base.group_system,base.group_partner_manager,"
-            "sales_team.group_sale_manager,customer_lifecycle.group_lifecycle_manager",
+        wizard = self.env["base.partner.merge.automatic.wizard"].with_user(self.admin)
+        wizard._merge(
+            (self.customer | duplicate).ids, dst_partner=self.customer.with_user(self.admin)
         )
-        wizard = self.env["base.partner.merge.automatic.wizard"].with_user(admin)
-        wizard._merge((self.customer | duplicate).ids, dst_partner=self.customer.with_user(admin))
         self.assertFalse(duplicate.exists())
         # the merged orders are the survivor's: the re-evaluation after the merge counts both
         self.assertRecordValues(

@@ -1227,24 +1227,39 @@ class ResPartner(models.Model):
         check_date_texts(self.env, vals, ["lifecycle_birthdate"])
         if MERGING.get():
             vals = {name: value for name, value in vals.items() if name not in MERGE_SKIPPED_FIELDS}
-        if not self.env.su and (proof := set(vals) & set(STAGE_PROOF_FIELDS)):
+        if proof := self._lifecycle_refused_labels(vals, STAGE_PROOF_FIELDS):
             # readonly is a UI attribute: over RPC these would forge a move's record
             raise UserError(
                 self.env._(
                     "%(fields)s are set by stage moves only: change the Lifecycle Stage instead.",
-                    fields=", ".join(self._fields[name].string for name in sorted(proof)),
+                    fields=proof,
                 )
             )
-        self._lifecycle_check_no_answer_fields(vals)
-        if not self.env.su and (figures := set(vals) & set(ENGINE_FIELDS)):
+        # the engine reads the last answer's category (a detractor is never a Fan)
+        if answer := self._lifecycle_refused_labels(vals, SATISFACTION_FIELDS):
+            raise UserError(
+                self.env._(
+                    "%(fields)s are the customer's own answer: record a score given by phone or "
+                    "in the shop with Record Satisfaction on the Lifecycle tab.",
+                    fields=answer,
+                )
+            )
+        if figures := self._lifecycle_refused_labels(vals, ENGINE_FIELDS):
             raise UserError(
                 self.env._(
                     "%(fields)s are computed by the lifecycle engine from the purchases: they "
                     "cannot be set by hand.",
-                    fields=", ".join(self._fields[name].string for name in sorted(figures)),
+                    fields=figures,
                 )
             )
         return vals
+
+    def _lifecycle_refused_labels(self, vals, names):
+        """The labels of the fields of names that a user's create or write sets, "" when none:
+        only the superuser (the move method, the answering paths) writes them through the ORM."""
+        if self.env.su:
+            return ""
+        return ", ".join(self._fields[name].string for name in sorted(set(vals) & set(names)))
 
     def _lifecycle_write_stage(self, vals):
         """A user's write of the stage is a manual move, with the rights of any other write:
@@ -1270,18 +1285,6 @@ class ResPartner(models.Model):
             self.filtered("parent_id")._lifecycle_copy_from_commercial()
         if "lifecycle_referred_by_id" in vals or "parent_id" in vals:
             (self | referrers)._lifecycle_after_evidence("manual")
-
-    def _lifecycle_check_no_answer_fields(self, vals):
-        """The last satisfaction answer is set by the answering paths only: the engine reads its
-        category (a detractor is never a Fan), so no user's create or write may forge it."""
-        if not self.env.su and (answer := set(vals) & set(SATISFACTION_FIELDS)):
-            raise UserError(
-                self.env._(
-                    "%(fields)s are the customer's own answer: record a score given by phone or "
-                    "in the shop with Record Satisfaction on the Lifecycle tab.",
-                    fields=", ".join(self._fields[name].string for name in sorted(answer)),
-                )
-            )
 
     def _lifecycle_is_rep_write(self, vals):
         """A lifecycle user without the right to edit contacts writing only REP_FIELDS."""
