@@ -322,8 +322,12 @@ class CustomerLifecycleAffinity(models.Model):
         self._compute_rules_into("clc_affinity_new", company, bought=bought)
         columns = SQL(", ").join(SQL.identifier(name) for name in RULE_COLUMNS)
         values = [name for name in RULE_COLUMNS if name not in RULE_KEY]
+        # NULL as 0 (no id is 0): an equality the planner can hash, where IS NOT DISTINCT FROM
+        # made it compare every rule with every new one (2.4 s for 10,000 rules at L)
         same_key = SQL(" AND ").join(
-            SQL("t.%s IS NOT DISTINCT FROM n.%s", SQL.identifier(k), SQL.identifier(k))
+            SQL("COALESCE(t.%s, 0) = COALESCE(n.%s, 0)", SQL.identifier(k), SQL.identifier(k))
+            if k.endswith("_id") and k != "company_id"
+            else SQL("t.%s = n.%s", SQL.identifier(k), SQL.identifier(k))
             for k in RULE_KEY
         )
         cr.execute(

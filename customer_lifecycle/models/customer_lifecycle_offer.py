@@ -43,8 +43,19 @@ USABLE = """
                        ORDER BY r.confidence DESC, r.lift DESC, r.popularity DESC,
                                 r.offer_product_id) AS n
               FROM (%(rules)s) r
-             WHERE r.offer_product_id IS NOT NULL AND %(offerable)s) r
+             WHERE r.offer_product_id IS NOT NULL AND %(offerable)s AND %(antecedents)s) r
      WHERE r.n <= %(per_antecedent)s
+"""
+# RANKED's usable rules: those of an antecedent some customer ranked bought (the window is per
+# antecedent, so the others' ranks do not change): one customer's ranking sorted every rule of
+# the company (30 of its 40 ms at L), now the few of what they bought, through the indexes
+BOUGHT_ANTECEDENTS = """
+    (r.kind = 'product' AND EXISTS (SELECT 1 FROM bought b
+                                     WHERE b.company_id = r.company_id
+                                       AND b.product_id = r.antecedent_product_id)
+     OR r.kind = 'category' AND EXISTS (SELECT 1 FROM bought_categories b
+                                         WHERE b.company_id = r.company_id
+                                           AND b.category_id = r.antecedent_category_id))
 """
 
 RANKED = """
@@ -190,16 +201,18 @@ class CustomerLifecycleOffer(models.Model):
             rules=rules,
             limit=limit,
             categories=self.env["customer.lifecycle.affinity"]._product_categories(),
-            usable=self._usable_rules_query(rules),
+            usable=self._usable_rules_query(rules, SQL(BOUGHT_ANTECEDENTS)),
         )
 
     @api.model
-    def _usable_rules_query(self, rules):
+    def _usable_rules_query(self, rules, antecedents=None):
         """SQL: the rules of the relation rules that may propose an offer (RANKED's usable):
-        their product may be offered, and each antecedent's RULES_PER_ANTECEDENT best."""
+        their product may be offered, and each antecedent's RULES_PER_ANTECEDENT best; of the
+        antecedents the condition antecedents (on r) keeps, every one by default."""
         return SQL(
             USABLE,
             rules=rules,
+            antecedents=antecedents or SQL("TRUE"),
             offerable=offerable(SQL("r.offer_product_id"), SQL("r.company_id")),
             per_antecedent=RULES_PER_ANTECEDENT,
         )
@@ -352,7 +365,12 @@ class CustomerLifecycleOffer(models.Model):
         cr.execute(
             SQL(
                 """INSERT INTO customer_lifecycle_offer AS t (%(columns)s)
-                   SELECT %(columns)s FROM clc_offer_new
+                   SELECT %(n_columns)s FROM clc_offer_new n
+                LEFT JOIN customer_lifecycle_offer t
+                       ON t.partner_id = n.partner_id AND t.company_id = n.company_id
+                      AND t.rank = n.rank
+                    -- only what changed reaches the conflict check (0.8 s for 300,000 at L)
+                    WHERE ROW(%(current)s) IS DISTINCT FROM ROW(%(new)s)
                    ON CONFLICT (partner_id, company_id, rank) DO UPDATE
                       SET (%(values)s) = ROW(%(excluded)s)
                     WHERE ROW(%(current)s) IS DISTINCT FROM ROW(%(excluded)s)""",
@@ -360,6 +378,8 @@ class CustomerLifecycleOffer(models.Model):
                 values=SQL(", ").join(SQL.identifier(name) for name in values),
                 excluded=SQL(", ").join(SQL.identifier("excluded", name) for name in values),
                 current=SQL(", ").join(SQL.identifier("t", name) for name in values),
+                new=SQL(", ").join(SQL.identifier("n", name) for name in values),
+                n_columns=SQL(", ").join(SQL.identifier("n", name) for name in RANKED_COLUMNS),
             )
         )
         written += cr.rowcount
