@@ -49,5 +49,5 @@ screenshot:  ## docs/lifecycle-funnel.png from the demo database (run make demo 
 mutation:  ## mutation testing of customer_lifecycle/tools/ against the standalone tests (score >= 80 %)
 	@bash .ci/mutation.sh
 
-pot: venv  ## regenerate customer_lifecycle/i18n/customer_lifecycle.pot from a fresh install
+pot: venv  ## regenerate <addon>/i18n/<addon>.pot and merge its .po files (ADDON=customer_lifecycle by default; a bridge by name)
 	@bash .ci/pot.sh

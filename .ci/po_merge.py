@@ -1,4 +1,4 @@
-"""make pot, second step: bring every customer_lifecycle/i18n/<lang>.po in line with the new .pot.
+"""make pot, second step: bring every <addon>/i18n/<lang>.po in line with the addon's new .pot.
 
 Run by .ci/pot.sh with .venv's Python:  po_merge.py I18N_DIR
 Each .po gets the .pot's entries in the .pot's order, with their comments; a translation is kept
@@ -46,7 +46,7 @@ def merge(pot, po_path):
 
 def main(i18n):
     folder = Path(i18n)
-    pot = polib.pofile(str(folder / "customer_lifecycle.pot"))
+    pot = polib.pofile(str(folder / f"{folder.resolve().parent.name}.pot"))
     for po_path in sorted(folder.glob("*.po")):
         merge(pot, po_path)
 

@@ -6,12 +6,13 @@
 #      with the HTTP server; browser tours run when chromium is installed, else they skip;
 #   3. with Odoo 19: the replica tests (tests/test_replica.py) against a hot standby of the
 #      private PostgreSQL, and the nightly run killed at each phase (tests/test_killed_run.py);
-#   4. with Odoo 19: the Point of Sale bridge: the main addon installed into a database with
-#      point_of_sale (and pos_loyalty) brings customer_lifecycle_pos in (auto_install), then
-#      pytest-odoo on tests/pos;
+#   4. with Odoo 19: the bridges: the main addon installed into a database with point_of_sale
+#      (and pos_loyalty) brings customer_lifecycle_pos in (auto_install), then pytest-odoo on
+#      tests/pos; the same with mass_mailing and mass_mailing_sms for
+#      customer_lifecycle_mass_mailing and tests/mailing;
 #   5. with Odoo 19: install checks on a database with demo data (install, upgrade, uninstall),
-#      each with a clean log, without and with the Point of Sale: started in the background
-#      beside 2 to 4 (the suite's longest wait is on one core), reported at the end.
+#      each with a clean log, without a bridge and with each: started in the background beside
+#      2 to 4 (the suite's longest wait is on one core), reported at the end.
 # Ends with one line "total: N passed, N failed, N skipped". A missing Odoo skips 2 to 4 loudly;
 # a broken setup fails.
 set -uo pipefail
@@ -22,11 +23,15 @@ TEST_DB=clc_test_$$
 CHECK_DB=clc_check_$$
 POS_DB=clc_pos_$$
 POS_CHECK_DB=clc_pos_check_$$
-# the Odoo apps the Point of Sale bridge works with in the suite
+MM_DB=clc_mm_$$
+MM_CHECK_DB=clc_mm_check_$$
+# the Odoo apps each bridge works with in the suite
 POS_MODULES=point_of_sale,pos_loyalty
+MM_MODULES=mass_mailing,mass_mailing_sms
 passed=0 failed=0 skipped=0
 
-rm -rf "$REPORTS" "$RUN"/log/{install,install-pos,install-demo,upgrade,uninstall}.log "$RUN"/log/pos-*.log && mkdir -p "$REPORTS" "$RUN/log"
+rm -rf "$REPORTS" "$RUN"/log/{install,install-pos,install-mailing,install-demo,upgrade,uninstall}.log \
+  "$RUN"/log/pos-*.log "$RUN"/log/mailing-*.log && mkdir -p "$REPORTS" "$RUN/log"
 
 fail_setup() { say "ERROR: $*"; summary; exit 1; }
 
@@ -136,29 +141,28 @@ check_installed() {
   fi
 }
 
-# pos_phase: the main addon installed where the Point of Sale is brings the bridge in, with a
-# clean log; then the bridge's tests (tests/pos) on that database.
-pos_phase() {
-  local started=$SECONDS
-  say "== The Point of Sale bridge (customer_lifecycle_pos)"
-  bash "$ROOT/.ci/db.sh" fresh "$POS_DB" "" "$POS_MODULES" ||
-    fail_setup "creating the Point of Sale database failed"
-  "${odoo[@]}" -d "$POS_DB" -i customer_lifecycle --logfile="$RUN/log/install-pos.log" ||
-    fail_setup "installing the addon beside the Point of Sale failed: see $RUN/log/install-pos.log"
-  check_log "install beside the Point of Sale" "$RUN/log/install-pos.log"
-  check_installed "the Point of Sale bridge installs itself (auto_install)" "$POS_DB" customer_lifecycle_pos
-  run_pytest pos "$ROOT/tests/pos" -q \
-    --odoo-config="$RUN/odoo.conf" --odoo-database="$POS_DB" --odoo-log-level=warn "${http[@]}"
-  say "(Point of Sale phase: $((SECONDS - started)) s)"
+# bridge_phase NAME DB MODULES BRIDGE TITLE: the main addon installed where the bridge's Odoo
+# apps are brings the bridge in, with a clean log; then the bridge's tests (tests/NAME) there.
+bridge_phase() {
+  local name=$1 db=$2 modules=$3 bridge=$4 title=$5 started=$SECONDS
+  say "== The $title bridge ($bridge)"
+  bash "$ROOT/.ci/db.sh" fresh "$db" "" "$modules" ||
+    fail_setup "creating the $title database failed"
+  "${odoo[@]}" -d "$db" -i customer_lifecycle --logfile="$RUN/log/install-$name.log" ||
+    fail_setup "installing the addon beside $title failed: see $RUN/log/install-$name.log"
+  check_log "install beside $title" "$RUN/log/install-$name.log"
+  check_installed "the $title bridge installs itself (auto_install)" "$db" "$bridge"
+  run_pytest "$name" "$ROOT/tests/$name" -q \
+    --odoo-config="$RUN/odoo.conf" --odoo-database="$db" --odoo-log-level=warn "${http[@]}"
+  say "($title phase: $((SECONDS - started)) s)"
 }
 
-# install_checks DB MODULES NAME: on a new database with demo data (and these Odoo apps), the
-# main addon's install (bringing the bridges of those apps), an upgrade and an uninstall (of the
-# bridge, when there is one: the main addon stays), each with a clean log.
+# install_checks DB MODULES NAME [BRIDGE]: on a new database with demo data (and these Odoo
+# apps), the main addon's install (bringing the bridge of those apps), an upgrade and an
+# uninstall (of the bridge, when there is one: the main addon stays), each with a clean log.
 install_checks() {
-  local db=$1 modules=$2 name=$3 log=$RUN/log/${3:+$3-} target=customer_lifecycle
+  local db=$1 modules=$2 name=$3 log=$RUN/log/${3:+$3-} target=${4:-customer_lifecycle}
   bash "$ROOT/.ci/db.sh" fresh "$db" demo "$modules" || fail_setup "creating the demo database failed"
-  [ -n "$modules" ] && target=customer_lifecycle_pos
   if ! "${odoo[@]}" -d "$db" -i customer_lifecycle --logfile="${log}install-demo.log"; then
     failed=$((failed + 3)); say "FAILED: install with demo data${name:+ ($name)} — see ${log}install-demo.log"
     return
@@ -187,7 +191,8 @@ install_checks_in_background() {
   (
     passed=0 failed=0
     install_checks "$CHECK_DB" "" ""
-    install_checks "$POS_CHECK_DB" "$POS_MODULES" pos
+    install_checks "$MM_CHECK_DB" "$MM_MODULES" mailing customer_lifecycle_mass_mailing
+    install_checks "$POS_CHECK_DB" "$POS_MODULES" pos customer_lifecycle_pos
     echo "$passed $failed" >"$RUN/install-checks.counts"
   ) >"$RUN/log/install-checks.out" 2>&1 &
   checks_pid=$!
@@ -214,7 +219,7 @@ cleanup() {
   [ -n "${KEEP_DB:-}" ] && return
   [ -f "$RUN/pg.env" ] || return
   (. "$RUN/pg.env"
-   for db in "$TEST_DB" "$CHECK_DB" "$POS_DB" "$POS_CHECK_DB"; do dropdb --if-exists --force "$db"; done
+   for db in "$TEST_DB" "$CHECK_DB" "$POS_DB" "$POS_CHECK_DB" "$MM_DB" "$MM_CHECK_DB"; do dropdb --if-exists --force "$db"; done
   ) 2>/dev/null
 }
 trap cleanup EXIT
@@ -253,6 +258,7 @@ replica=(--odoo-dev=replica)
 [ -n "${PGHOST:-}" ] && replica+=(--odoo-extra "db_replica_host=$PGHOST")
 [ -n "${PGPORT:-}" ] && replica+=(--odoo-extra "db_replica_port=$PGPORT")
 run_pytest odoo "$ROOT/tests" --ignore="$ROOT/tests/standalone" --ignore="$ROOT/tests/pos" -q \
+  --ignore="$ROOT/tests/mailing" \
   --ignore="$ROOT/tests/test_replica.py" --ignore="$ROOT/tests/test_killed_run.py" \
   --odoo-config="$RUN/odoo.conf" --odoo-database="$TEST_DB" --odoo-log-level=warn \
   "${replica[@]}" "${http[@]}"
@@ -264,7 +270,8 @@ fi
 replica_phase
 killed_phase
 
-pos_phase
+bridge_phase pos "$POS_DB" "$POS_MODULES" customer_lifecycle_pos "Point of Sale"
+bridge_phase mailing "$MM_DB" "$MM_MODULES" customer_lifecycle_mass_mailing "Email Marketing"
 
 install_checks_report
 

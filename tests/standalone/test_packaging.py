@@ -39,8 +39,12 @@ def wheel(tmp_path_factory, addon):
     return path
 
 
-def test_the_repository_holds_the_main_addon_and_its_point_of_sale_bridge():
-    assert ADDONS == ["customer_lifecycle", "customer_lifecycle_pos"]
+def test_the_repository_holds_the_main_addon_and_its_two_bridges():
+    assert ADDONS == [
+        "customer_lifecycle",
+        "customer_lifecycle_mass_mailing",
+        "customer_lifecycle_pos",
+    ]
 
 
 def test_wheel_is_named_and_versioned_from_the_manifest(wheel, addon, addon_manifest):

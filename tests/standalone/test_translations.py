@@ -13,7 +13,7 @@ import pytest
 from .conftest import ADDON
 
 I18N = ADDON / "i18n"
-ADDONS = ("customer_lifecycle", "customer_lifecycle_pos")
+ADDONS = ("customer_lifecycle", "customer_lifecycle_pos", "customer_lifecycle_mass_mailing")
 LANGUAGES = ("it", "pl")
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdf]|%[sdf%]|\{\{?\s*[\w.]+\s*\}?\}")
 TAG = re.compile(r"</?([a-zA-Z][\w-]*)")
