@@ -16,6 +16,7 @@ run (bench_saves.py) and Odoo's own Contacts screens without and with the addon
 PHASE=generate: the data alone (bench.sh runs it before installing the addon);
 PHASE=screens LABEL=without|with: the Contacts screens alone; PHASE=phone: the phone lookup alone;
 PHASE=offers: the category mix, the next best offers and their backtest alone.
+PHASE=mailing: the Email Marketing bridge alone (bench_mailing.py).
 """
 
 import json
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import time
 
+import bench_mailing
 import bench_screens
 
 import odoo
@@ -970,6 +972,28 @@ def print_what_they_buy(bench, results):
     )
 
 
+def print_mailing(bench, runs):
+    """The Email Marketing bridge's scenarios (bench_mailing.py) with their ratio to the floor."""
+    marketer_id, first_sync = bench_mailing.setup(bench)
+    floor = statistics.median(timed(bench.floor, runs))
+    results = [
+        (f"a mailing made from {bench_mailing.SEGMENT_SIZE:,} customers of a segment (the "
+         "funnel's action, the form's consent figures)",
+         timed(bench_mailing.mailing_from_segment(bench, marketer_id), runs)),
+        ("the nightly sync of 20 bound lists, no change",
+         timed(lambda: bench_mailing.sync_lists(bench), runs)),
+    ]  # fmt: skip
+    print("\n| scenario | seconds (median) | fastest–slowest | × floor |\n|---|---:|---:|---:|")
+    for name, seconds in results:
+        median = statistics.median(seconds)
+        print(f"| {name} | {median:.3f} | {min(seconds):.3f}–{max(seconds):.3f} | "
+              f"{median / floor:,.1f} |")  # fmt: skip
+    lists, members = bench_mailing.lists_summary(bench)
+    print(f"\n{lists} bound lists, {members:,} subscriptions; floor {floor:.3f} s")
+    if first_sync is not None:
+        print(f"First sync (every contact created): {first_sync:.1f} s")
+
+
 def main(config, database, size, runs=3):
     bench = Bench(config, database)
     bench.generate(size)
@@ -1000,6 +1024,9 @@ def main(config, database, size, runs=3):
             print(f"| {name} | {median:.3f} | {min(seconds):.3f}–{max(seconds):.3f} | "
                   f"{median / floor:,.1f} |")  # fmt: skip
         print_what_they_buy(bench, results)
+        return
+    if os.environ.get("PHASE") == "mailing":  # make bench PHASE=mailing: issue 18's figures
+        print_mailing(bench, runs)
         return
     orders, pos, invoices = bench.execute(
         """SELECT (SELECT count(*) FROM sale_order WHERE name LIKE 'BENCH/%%'),

@@ -5,7 +5,8 @@
 # customers: each scenario once). A new database gets the data before the addon (only its
 # dependencies and point_of_sale installed: 30 % of the documents are POS orders, 10 % direct
 # invoices): Odoo's own screens are timed, the addon is installed (timed: it
-# computes every customer), and the screens are timed again.
+# computes every customer), and the screens are timed again. PHASE=mailing also installs Email
+# Marketing (the bridge comes in by itself).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 prepare_odoo
@@ -34,6 +35,9 @@ PY
     PHASE=screens LABEL=with "$VENV/bin/python" "$ROOT/.ci/bench.py" "$RUN/odoo.conf" "$db" "$size"
   else  # the addon as it is in this checkout
     odoo_run -d "$db" -u customer_lifecycle -i customer_lifecycle_pos --logfile="$RUN/log/bench-install.log"
+  fi
+  if [ "${PHASE:-}" = mailing ]; then  # Email Marketing and its bridge (auto_install)
+    odoo_run -d "$db" -i mass_mailing,mass_mailing_sms --logfile="$RUN/log/bench-install.log"
   fi
   "$VENV/bin/python" "$ROOT/.ci/bench.py" "$RUN/odoo.conf" "$db" "$size" "$runs"
 done

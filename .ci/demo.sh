@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: the database lifecycle_demo (created from the cached demo template on first use, or
 # when RESET=1), the addon with its demo data beside the Point of Sale (its bridge comes in by
-# itself; POS=0 leaves the Point of Sale out), the language DEMO_LANG if given (make demo
+# itself; POS=0 leaves the Point of Sale out; MAILING=1 adds Email Marketing, whose bridge comes
+# in too), the language DEMO_LANG if given (make demo
 # LANG=it_IT), the lifecycle computation, then Odoo served on 127.0.0.1 until Ctrl-C.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -13,6 +14,7 @@ odoo=("$VENV/bin/python" "$SRC/odoo-bin" -c "$RUN/odoo.conf")
 log=$RUN/log/demo.log
 apps=point_of_sale,pos_loyalty
 [ "${POS:-1}" = 0 ] && apps=
+[ "${MAILING:-}" = 1 ] && apps=${apps:+$apps,}mass_mailing,mass_mailing_sms
 
 if [ -n "${RESET:-}" ] || ! psql -d postgres -XAtqc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
   bash "$ROOT/.ci/db.sh" fresh "$DB" demo "$apps"
@@ -68,6 +70,8 @@ cat <<MSG
   Settings:         Sales > Configuration > Settings, block "Customer Lifecycle"
   Shop counter:     Point of Sale > Coffee Counter > Open Register (unless POS=0): choose a customer, see
                     their stage, value class and next special date beside the name
+  Mailings:         (MAILING=1) Lifecycle Funnel, list view, select customers > Actions > Send
+                    E-mail Mailing; Email Marketing > Mailing Lists > Win Back: Lost Customers
   Ctrl-C stops the server; 'make stop' also stops the private PostgreSQL.
 
 MSG

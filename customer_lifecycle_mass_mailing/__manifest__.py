@@ -18,5 +18,10 @@
     "demo": [
         "demo/mailing_list_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "customer_lifecycle_mass_mailing/static/tests/tours/**/*",
+        ],
+    },
     "auto_install": True,
 }

@@ -13,6 +13,8 @@ from odoo.tools import SQL
 from odoo.addons.customer_lifecycle.models.res_partner import VALUE_CLASSES
 from odoo.addons.customer_lifecycle.tools.lifecycle_rules import RFM_SEGMENTS
 
+# Rows added or removed by a sync above which the tables' statistics are refreshed at once.
+ANALYZE_AFTER = 10_000
 # What a list may follow: set one or more, the customers matching all of them are its members.
 BINDING_FIELDS = (
     "lifecycle_stage_id", "lifecycle_rfm_segment", "lifecycle_value_class", "lifecycle_filter_id",
@@ -22,29 +24,37 @@ STALE_CONTACTS = """
     SELECT p.id, p.name, p.email, p.phone, c.id
       FROM res_partner p
  LEFT JOIN mailing_contact c ON c.lifecycle_partner_id = p.id
-     WHERE p.id = ANY(%(partner_ids)s)
-       AND (c.id IS NULL OR c.name IS DISTINCT FROM p.name
+      JOIN unnest(%(partner_ids)s::int[]) w(partner_id) ON w.partner_id = p.id
+     WHERE (c.id IS NULL OR c.name IS DISTINCT FROM p.name
             OR COALESCE(c.email, '') <> COALESCE(p.email, '')
             OR COALESCE(c.mobile, '') <> COALESCE(p.phone, ''))
 """
+# The members every list should have: (list, customer) pairs, one relation for all the lists.
+PAIRS = "unnest(%(list_ids)s::int[], %(partner_ids)s::int[]) w(list_id, partner_id)"
 # Members added by the sync: its contacts, subscribed; an opted-out row is left as it is.
 SUBSCRIBE = """
     INSERT INTO mailing_subscription (contact_id, list_id, opt_out, create_uid, create_date,
                                       write_uid, write_date)
-         SELECT c.id, %(list)s, FALSE, %(uid)s, now() at time zone 'UTC', %(uid)s,
+         SELECT c.id, w.list_id, FALSE, %(uid)s, now() at time zone 'UTC', %(uid)s,
                 now() at time zone 'UTC'
-           FROM mailing_contact c
-          WHERE c.lifecycle_partner_id = ANY(%(partner_ids)s)
+           FROM %(pairs)s
+           JOIN mailing_contact c ON c.lifecycle_partner_id = w.partner_id
+          WHERE NOT EXISTS (SELECT 1 FROM mailing_subscription s
+                             WHERE s.contact_id = c.id AND s.list_id = w.list_id)
     ON CONFLICT (contact_id, list_id) DO NOTHING
 """
 # Members who no longer match (or may no longer be contacted) leave; the sync's own members
 # only (a contact added by hand stays), and not one who unsubscribed (the opt-out is kept).
+# The members as a relation (unnest) of every list at once: `<> ALL(array)` compared each of a
+# list's rows with the whole array (2.5 minutes for 30,000 members at L), and a statement per
+# list read the contacts 20 times.
 UNSUBSCRIBE = """
     DELETE FROM mailing_subscription s
      USING mailing_contact c
-     WHERE c.id = s.contact_id AND s.list_id = %(list)s AND NOT s.opt_out
+     WHERE c.id = s.contact_id AND s.list_id = ANY(%(lists)s) AND NOT s.opt_out
        AND c.lifecycle_partner_id IS NOT NULL
-       AND NOT c.lifecycle_partner_id = ANY(%(partner_ids)s)
+       AND NOT EXISTS (SELECT 1 FROM %(pairs)s
+                        WHERE w.list_id = s.list_id AND w.partner_id = c.lifecycle_partner_id)
 """
 
 
@@ -148,22 +158,41 @@ class MailingList(models.Model):
         Contact = self.env["mailing.contact"].with_context(
             tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
         )
-        members = {}
-        for mailing_list in self.filtered("lifecycle_bound"):
-            wanted = Partner.search(mailing_list._lifecycle_domain())
-            members[mailing_list] = Partner._lifecycle_audience(
-                wanted.ids, mailing_list.lifecycle_channel_id
-            )["contactable"]
+        bound = self.filtered("lifecycle_bound")
+        wanted = {mailing_list: Partner.search(mailing_list._lifecycle_domain()).ids
+                  for mailing_list in bound}  # fmt: skip
+        # who may be contacted, once per channel for every list's customers (one query each,
+        # not one per list: 3.7 of the 6.8 s of 20 lists at L)
+        contactable = {}
+        for channel in bound.lifecycle_channel_id:
+            customers = {i for lst in bound if lst.lifecycle_channel_id == channel
+                         for i in wanted[lst]}  # fmt: skip
+            contactable[channel] = set(
+                Partner._lifecycle_audience(sorted(customers), channel)["contactable"]
+            )
+        members = {
+            mailing_list: [i for i in wanted[mailing_list]
+                           if i in contactable[mailing_list.lifecycle_channel_id]]
+            for mailing_list in bound
+        }  # fmt: skip
         self._lifecycle_contacts(sorted({i for ids in members.values() for i in ids}), Contact)
         self.env.flush_all()
         cr, counts = self.env.cr, {"added": 0, "removed": 0}
-        for mailing_list, partner_ids in members.items():
-            params = {"list": mailing_list.id, "partner_ids": partner_ids}
-            cr.execute(SQL(UNSUBSCRIBE, **params))
-            counts["removed"] += cr.rowcount
-            cr.execute(SQL(SUBSCRIBE, uid=self.env.uid, **params))
-            counts["added"] += cr.rowcount
-        self.filtered("lifecycle_bound").lifecycle_synced = fields.Datetime.now()
+        if bound:
+            pairs = SQL(
+                PAIRS,
+                list_ids=[lst.id for lst, ids in members.items() for _i in ids],
+                partner_ids=[i for ids in members.values() for i in ids],
+            )
+            cr.execute(SQL(UNSUBSCRIBE, pairs=pairs, lists=bound.ids))
+            counts["removed"] = cr.rowcount
+            cr.execute(SQL(SUBSCRIBE, pairs=pairs, uid=self.env.uid))
+            counts["added"] = cr.rowcount
+        if counts["added"] + counts["removed"] > ANALYZE_AFTER:
+            # the next sync plans with the new rows counted (49 s instead of 7 at L, the
+            # night after a first sync of 134,000 members, until autovacuum came)
+            cr.execute(SQL("ANALYZE mailing_contact, mailing_subscription"))
+        bound.lifecycle_synced = fields.Datetime.now()
         self.env["mailing.subscription"].invalidate_model()
         self.env["mailing.contact"].invalidate_model(["list_ids", "subscription_ids"])
         self.invalidate_model(["contact_ids", "subscription_ids"])

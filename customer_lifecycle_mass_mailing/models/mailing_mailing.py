@@ -124,10 +124,7 @@ class MailingMailing(models.Model):
                 MAILING_CHANNELS.get(mailing.mailing_type, MAILING_CHANNELS["mail"])
             )
 
-    @api.depends(
-        "lifecycle_channel_id", "mailing_domain", "mailing_model_id", "lifecycle_holdout_percent",
-        "lifecycle_holdout_seed",
-    )  # fmt: skip
+    @api.depends("lifecycle_channel_id", "mailing_domain", "mailing_model_id")
     @api.depends_context("lang")
     def _compute_lifecycle_audience(self):
         for mailing in self:

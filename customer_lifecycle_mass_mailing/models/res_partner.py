@@ -2,7 +2,7 @@
 marketing on a channel (e-mail, SMS) today, and why each of the others is left out."""
 
 from odoo import api, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from odoo.addons.customer_lifecycle.models.customer_consent import CURRENT
@@ -21,10 +21,12 @@ AUDIENCE = """
                 WHEN %(blacklisted)s THEN 'blacklisted'
                 WHEN cur.state = 'granted' AND %(still_valid)s THEN 'contactable'
                 ELSE 'no_consent' END
-      FROM res_partner p
+      FROM unnest(%(ids)s::int[]) w(id)
+      JOIN res_partner p ON p.id = w.id
  LEFT JOIN (%(current)s) cur ON cur.partner_id = p.id AND cur.channel_id = %(channel)s
-     WHERE p.id = ANY(%(ids)s)
 """
+# From this many customers on, the audience reads every current consent rather than theirs.
+EVERY_CONSENT_FROM = 5000
 ADDRESS = {
     "email": "COALESCE(p.email, '') <> ''",
     "phone": "COALESCE(p.phone, '') <> ''",
@@ -56,18 +58,29 @@ class ResPartner(models.Model):
         self.env["mail.blacklist"].flush_model()
         self.env["phone.blacklist"].flush_model()
         kind = channel.address_field if channel.address_field in ADDRESS else "email"
+        # PostgreSQL's JIT compiled this statement for 0.7 s of its 1.1 at L (100,000
+        # customers), and the newest consent of each was sorted on disk
+        self.env.cr.execute(SQL("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"))
         self.env.cr.execute(
             SQL(
                 AUDIENCE,
                 has_address=SQL(ADDRESS[kind]),
                 blacklisted=SQL(BLACKLISTED[kind]),
                 still_valid=consents._still_valid(),
-                current=SQL(CURRENT, partner_ids=list(partner_ids)),
+                # for many customers, every consent: the ids are sent and planned once
+                current=SQL(
+                    CURRENT,
+                    partner_ids=list(partner_ids)
+                    if len(partner_ids) <= EVERY_CONSENT_FROM
+                    else None,
+                ),
                 channel=channel.id,
                 ids=list(partner_ids),
             )
         )
-        for partner_id, what in self.env.cr.fetchall():
+        rows = self.env.cr.fetchall()
+        self.env.cr.execute(SQL("SET LOCAL jit = DEFAULT; SET LOCAL work_mem = DEFAULT"))
+        for partner_id, what in rows:
             audience[what].append(partner_id)
         return audience
 
@@ -83,6 +96,14 @@ class ResPartner(models.Model):
                 self.env._("Only Email Marketing users can send a mailing to these customers.")
             )
         self.check_access("read")
+        sender = self.env["mailing.mailing"].new({"mailing_type": mailing_type}).email_from
+        if mailing_type == "mail" and not sender:
+            raise UserError(
+                self.env._(
+                    "Your user has no e-mail address, and a mailing is sent from it: set it in "
+                    "your preferences first."
+                )
+            )
         mailing = self.env["mailing.mailing"].create(
             {
                 "mailing_type": mailing_type,

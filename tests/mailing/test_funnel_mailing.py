@@ -133,6 +133,14 @@ class TestFunnelMailing(MailingLifecycleCase):
             self.anna.with_user(outsider).action_lifecycle_mailing("mail")
         self.assertEqual(self.Mailing.search_count([("lifecycle_consent_required", "=", True)]), 0)
 
+    def test_a_marketer_without_an_address_is_told_to_set_it(self):
+        self.marketer.email = False
+        with self.assertRaisesRegex(UserError, "no e-mail address"):
+            self.selection.with_user(self.marketer).action_lifecycle_mailing("mail")
+        # a text needs no sender address
+        mailing = self.mailing_of(self.selection, "sms")
+        self.assertEqual(mailing.lifecycle_channel_id, self.sms)
+
     def test_the_actions_are_offered_to_email_marketing_users_only(self):
         actions = self.env.ref(
             "customer_lifecycle_mass_mailing.action_lifecycle_mailing_email"
