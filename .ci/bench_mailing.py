@@ -19,7 +19,8 @@ MARK = "customer_lifecycle.bench_mailing"
 SEGMENT_SIZE = 30_000
 SETUP = """
 UPDATE res_partner p
-   SET email = 'bench' || p.id || '@example.com', email_normalized = 'bench' || p.id || '@example.com'
+   SET email = 'bench' || p.id || '@example.com',
+       email_normalized = 'bench' || p.id || '@example.com'
  WHERE p.name LIKE 'Bench Customer %%' AND p.email IS NULL;
 INSERT INTO customer_consent (partner_id, channel_id, purpose, state, legal_basis, date, source,
                               create_uid, create_date, write_uid, write_date)

@@ -6,7 +6,7 @@
     "category": "Marketing/Email Marketing",
     "author": "customer_lifecycle developers",
     "license": "LGPL-3",
-    "depends": ["customer_lifecycle", "mass_mailing", "mass_mailing_sms"],
+    "depends": ["customer_lifecycle", "mass_mailing", "mass_mailing_sms", "base_automation"],
     "data": [
         "security/ir.model.access.csv",
         "security/ir_rule.xml",
@@ -23,5 +23,6 @@
             "customer_lifecycle_mass_mailing/static/tests/tours/**/*",
         ],
     },
-    "auto_install": True,
+    # in where Email Marketing is; Automation Rules (base_automation) come with it
+    "auto_install": ["customer_lifecycle", "mass_mailing", "mass_mailing_sms"],
 }

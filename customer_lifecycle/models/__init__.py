@@ -1,5 +1,6 @@
 from . import customer_lifecycle_stage
 from . import customer_lifecycle_history
+from . import customer_lifecycle_segment_history
 from . import customer_lifecycle_lost_reason
 from . import customer_lifecycle_company_rows
 from . import customer_lifecycle_fact

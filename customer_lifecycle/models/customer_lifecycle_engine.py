@@ -459,8 +459,10 @@ class CustomerLifecycleEngine(models.AbstractModel):
         (customer_rows), skipping the customers re-evaluated since their classification
         (_still_as_classified). A customer without a stage yet gets its first one in the same
         statement, with its history row (as _write_first_stages): at install every customer
-        is written once, not twice. first_stages[batch_index] is set to how many (a retried
-        batch sets it again). Returns the rows written."""
+        is written once, not twice. With the scores (full), each segment change is recorded
+        first (customer.lifecycle.segment.history), and its hook runs after the update.
+        first_stages[batch_index] is set to how many (a retried batch sets it again). Returns
+        the rows written."""
         names = [*METRIC_FIELDS, *(SCORE_FIELDS if full else ())]
         targets = SQL(", ").join(SQL.identifier("t", name) for name in names)
         current = SQL(", ").join(SQL.identifier("p", name) for name in names)
@@ -478,6 +480,9 @@ class CustomerLifecycleEngine(models.AbstractModel):
                 fields.Date.context_today(self),
             )
         now = fields.Datetime.now()
+        entered = self.env["customer.lifecycle.segment.history"]
+        if full:  # the segment changes, recorded as the segments are written
+            entered = entered._record_changes(partner_ids, self._still_as_classified(), now)
         self.env.cr.execute(
             SQL(
                 """WITH first_stage AS (
@@ -517,6 +522,7 @@ class CustomerLifecycleEngine(models.AbstractModel):
             log_exceptions=False,  # a concurrent update is retried, not an error
         )
         returned = self.env.cr.fetchall()
+        entered._segments_entered()
         first_stages[batch_index] = sum(1 for (first,) in returned if first)
         return len(returned)
 

@@ -264,6 +264,13 @@ class ResPartner(models.Model):
     lifecycle_history_ids = fields.One2many(
         "customer.lifecycle.history", "partner_id", string="Stage History", readonly=True
     )
+    lifecycle_segment_history_ids = fields.One2many(
+        "customer.lifecycle.segment.history",
+        "partner_id",
+        string="Segment History",
+        readonly=True,
+        groups="customer_lifecycle.group_lifecycle_user",
+    )
     # Stored, not computed: the standard partner form shows the figures and must stay free of
     # computed fields. At install Odoo fills the column from the default.
     lifecycle_currency_id = fields.Many2one(

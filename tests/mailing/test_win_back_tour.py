@@ -24,9 +24,7 @@ class TestWinBackTour(HttpCase):
         for partner in lost | still:
             Consent.create({"partner_id": partner.id, "channel_id": email.id, "state": "granted"})
         for partner in lost[:2]:
-            Consent.create(
-                {"partner_id": partner.id, "channel_id": email.id, "state": "withdrawn"}
-            )
+            Consent.create({"partner_id": partner.id, "channel_id": email.id, "state": "withdrawn"})
         lost._lifecycle_move(self.env.ref("customer_lifecycle.stage_lost"), reason="Gone quiet")
         self.start_tour("/odoo", "customer_lifecycle_win_back_tour", login=marketer.login)
 
