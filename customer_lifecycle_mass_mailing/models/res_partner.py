@@ -90,7 +90,7 @@ class ResPartner(models.Model):
         channel when it is sent; the form says how many are left out, and why. For Email
         Marketing users, on partners they may read."""
         if mailing_type not in MAILING_CHANNELS:
-            raise AccessError(self.env._("Unknown mailing type: %s", mailing_type))
+            raise UserError(self.env._("Unknown mailing type: %s", mailing_type))
         if not self.env.user.has_group("mass_mailing.group_mass_mailing_user"):
             raise AccessError(
                 self.env._("Only Email Marketing users can send a mailing to these customers.")

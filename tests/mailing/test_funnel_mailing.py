@@ -122,7 +122,7 @@ class TestFunnelMailing(MailingLifecycleCase):
         portal = new_test_user(self.env, login="clc_portal_mm", groups="base.group_portal")
         with self.assertRaises(AccessError):
             self.selection.with_user(portal).action_lifecycle_mailing("mail")
-        with self.assertRaisesRegex(AccessError, "Unknown mailing type"):
+        with self.assertRaisesRegex(UserError, "Unknown mailing type"):
             self.selection.with_user(self.marketer).action_lifecycle_mailing("whatsapp")
         # a marketer of another company cannot reach this company's customers
         _company, outsider = self.user_of_another_company(
