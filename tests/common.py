@@ -67,6 +67,23 @@ class LifecycleCase(TransactionCase):
         )
         return company, user
 
+    @classmethod
+    def customer_on_the_segment_edge(cls):
+        """Ten buyers, one of them (Flavia) on the edge of the top RFM cell: twenty orders of
+        1,000, the last on 20 May (F = M = 5); nine others one order of 100 each in early May.
+        Four others ordering after her move her from champions to loyal; her own next order
+        moves her back. Returns (Flavia, the nine others)."""
+        flavia = cls.Partner.create({"name": "Flavia Fedele"})
+        others = cls.Partner.create([{"name": f"Occasional {n}"} for n in range(1, 10)])
+        for k in range(20):
+            cls.order_in(
+                cls.env, flavia, f"2026-{1 + k // 5:02d}-{1 + 4 * (k % 5):02d}", amount=1000.0
+            )
+        cls.order_in(cls.env, flavia, "2026-05-20", amount=1000.0)
+        for n, other in enumerate(others, start=1):
+            cls.order_in(cls.env, other, f"2026-05-{n:02d}")
+        return flavia, others
+
     def stage(self, code):
         return self.Stage.search([("code", "=", code)])
 

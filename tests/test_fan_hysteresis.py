@@ -13,17 +13,8 @@ class TestFanHysteresis(LifecycleCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.fan = cls.Partner.create({"name": "Flavia Fedele"})
-        cls.others = cls.Partner.create([{"name": f"Occasional {n}"} for n in range(1, 10)])
-        # Ten buyers. Flavia: twenty orders of 1,000, the last on 20 May, the most frequent and
-        # the biggest spender (F = M = 5); the nine others one order of 100 each in early May.
-        for k in range(20):
-            cls.order_in(
-                cls.env, cls.fan, f"2026-{1 + k // 5:02d}-{1 + 4 * (k % 5):02d}", amount=1000.0
-            )
-        cls.order_in(cls.env, cls.fan, "2026-05-20", amount=1000.0)
-        for n, other in enumerate(cls.others, start=1):
-            cls.order_in(cls.env, other, f"2026-05-{n:02d}")
+        # Flavia: the most frequent and biggest spender, on the edge of the top cell
+        cls.fan, cls.others = cls.customer_on_the_segment_edge()
 
     def fan_moves(self):
         return self.history(self.fan).filtered(

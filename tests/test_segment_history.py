@@ -16,15 +16,7 @@ class TestSegmentHistory(LifecycleCase):
     def setUpClass(cls):
         super().setUpClass()
         # the week of test_fan_hysteresis: Flavia moves between champions and loyal every night
-        cls.flavia = cls.Partner.create({"name": "Flavia Fedele"})
-        cls.others = cls.Partner.create([{"name": f"Occasional {n}"} for n in range(1, 10)])
-        for k in range(20):
-            cls.order_in(
-                cls.env, cls.flavia, f"2026-{1 + k // 5:02d}-{1 + 4 * (k % 5):02d}", amount=1000.0
-            )
-        cls.order_in(cls.env, cls.flavia, "2026-05-20", amount=1000.0)
-        for n, other in enumerate(cls.others, start=1):
-            cls.order_in(cls.env, other, f"2026-05-{n:02d}")
+        cls.flavia, cls.others = cls.customer_on_the_segment_edge()
         cls.History = cls.env["customer.lifecycle.segment.history"]
 
     def week(self):

@@ -12,17 +12,7 @@ class TestSegmentEvents(MailingLifecycleCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.flavia = cls.env["res.partner"].create({"name": "Flavia Fedele"})
-        cls.others = cls.env["res.partner"].create(
-            [{"name": f"Occasional {n}"} for n in range(1, 10)]
-        )
-        for k in range(20):
-            cls.order_in(
-                cls.env, cls.flavia, f"2026-{1 + k // 5:02d}-{1 + 4 * (k % 5):02d}", amount=1000.0
-            )
-        cls.order_in(cls.env, cls.flavia, "2026-05-20", amount=1000.0)
-        for n, other in enumerate(cls.others, start=1):
-            cls.order_in(cls.env, other, f"2026-05-{n:02d}")
+        cls.flavia, cls.others = cls.customer_on_the_segment_edge()
         history = cls.env["ir.model"]._get("customer.lifecycle.segment.history")
         cls.rule = cls.env["base.automation"].create(
             {
